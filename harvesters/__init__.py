@@ -1,0 +1,1 @@
+"""Harvesters: one module per source type on a shared gather/fetch/import base."""

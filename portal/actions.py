@@ -1,0 +1,161 @@
+"""The action registry: one function per operation, called the same way by API, pages, CLI and
+harvesters.
+
+An action is `fn(context, data_dict) -> result`. It validates `data_dict` with its marshmallow
+schema, checks permission, and works in the context's session. `call()` wraps the outermost
+action in one transaction: commit on success, rollback on any error, then run after-commit hooks
+(the search outbox, queued jobs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from marshmallow import Schema
+from marshmallow import ValidationError as MarshmallowError
+
+from portal.database import begin_write
+from portal.errors import BadRequest, ValidationError
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from sqlalchemy.orm import Session
+
+    from portal.auth.models import User
+    from portal.config import Settings
+    from portal.storage import Storage
+
+ActionFn = Callable[["Context", dict[str, Any]], Any]
+
+
+@dataclass
+class Context:
+    """Who is calling and where: the session, the user (None for anonymous) and the app."""
+
+    session: Session
+    app: Flask
+    user: User | None = None
+    ignore_auth: bool = False
+    depth: int = 0
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    on_rollback: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def is_sysadmin(self) -> bool:
+        return self.ignore_auth or bool(self.user is not None and self.user.sysadmin)
+
+    @property
+    def user_id(self) -> str | None:
+        return self.user.id if self.user is not None else None
+
+    @property
+    def settings(self) -> Settings:
+        return self.app.extensions["portal.settings"]
+
+    @property
+    def storage(self) -> Storage:
+        return self.app.extensions["portal.storage"]
+
+
+@dataclass
+class ActionSpec:
+    name: str
+    func: ActionFn
+    side_effect_free: bool
+    schema: type[Schema] | None
+    summary: str
+
+
+REGISTRY: dict[str, ActionSpec] = {}
+
+
+def action(
+    name: str | None = None,
+    *,
+    side_effect_free: bool = False,
+    schema: type[Schema] | None = None,
+) -> Callable[[ActionFn], ActionFn]:
+    """Register an action. Read actions are `side_effect_free` and may be called with GET."""
+
+    def register(func: ActionFn) -> ActionFn:
+        action_name = name or func.__name__
+        summary = (func.__doc__ or action_name).strip().splitlines()[0]
+        REGISTRY[action_name] = ActionSpec(action_name, func, side_effect_free, schema, summary)
+        return func
+
+    return register
+
+
+def load_actions() -> None:
+    """Import every module that registers actions."""
+    import portal.auth.actions  # noqa: F401
+    import portal.catalog.actions  # noqa: F401
+    import portal.search.actions  # noqa: F401
+    import portal.site_actions  # noqa: F401
+
+
+def get_action(name: str) -> Callable[[Context, dict[str, Any]], Any]:
+    if name not in REGISTRY:
+        raise BadRequest(f"Action name not known: {name}")
+
+    def run(context: Context, data_dict: dict[str, Any] | None = None) -> Any:
+        return call(name, context, data_dict or {})
+
+    return run
+
+
+def call(name: str, context: Context, data_dict: dict[str, Any]) -> Any:
+    spec = REGISTRY.get(name)
+    if spec is None:
+        raise BadRequest(f"Action name not known: {name}")
+    if context.depth:
+        # Nested call (package_patch -> package_update): part of the caller's transaction.
+        return spec.func(context, data_dict)
+    if not spec.side_effect_free:
+        begin_write(context.session)
+    context.depth += 1
+    try:
+        result = spec.func(context, data_dict)
+        # Reads commit too: it ends their snapshot without expiring loaded objects.
+        context.session.commit()
+    except BaseException:
+        context.session.rollback()
+        context.after_commit.clear()
+        _run_hooks(context.on_rollback)
+        raise
+    finally:
+        context.depth -= 1
+    context.on_rollback.clear()
+    _run_hooks(context.after_commit)
+    return result
+
+
+def _run_hooks(hooks: list[Callable[[], None]]) -> None:
+    pending = list(hooks)
+    hooks.clear()
+    for hook in pending:
+        hook()
+
+
+def validate(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
+    """Load `data` with a marshmallow schema, raising CKAN-style field-keyed errors."""
+    if not isinstance(data, dict):
+        raise ValidationError({"message": ["Expected a JSON object."]})
+    try:
+        return schema.load(data)
+    except MarshmallowError as exc:
+        raise ValidationError(ckan_errors(exc.messages)) from None
+
+
+def ckan_errors(messages: Any) -> Any:
+    """marshmallow nests list errors as {index: {...}}; CKAN uses a list of dicts."""
+    if isinstance(messages, dict):
+        if messages and all(isinstance(k, int) for k in messages):
+            size = max(messages) + 1
+            return [ckan_errors(messages.get(i, {})) for i in range(size)]
+        return {str(k): ckan_errors(v) for k, v in messages.items()}
+    if isinstance(messages, str):
+        return [messages]
+    return messages

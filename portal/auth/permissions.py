@@ -1,0 +1,89 @@
+"""Who may do what. Every action asks here, so each rule lives in exactly one place.
+
+Roles in a department: `member` reads its private datasets, `editor` also creates and edits its
+datasets, `admin` also manages the department and its members. Sysadmins may do everything.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from portal.catalog.models import Member
+from portal.errors import NotAuthorized
+
+if TYPE_CHECKING:
+    from portal.actions import Context
+    from portal.catalog.models import Dataset
+
+ROLES = ("member", "editor", "admin")
+_RANK = {role: rank for rank, role in enumerate(ROLES)}
+
+
+def user_roles(context: Context) -> dict[str, str]:
+    """The caller's role in each department, keyed by organization id (cached per context)."""
+    if context.user is None:
+        return {}
+    cache = context.__dict__.setdefault("_roles", None)
+    if cache is None:
+        rows = context.session.execute(
+            select(Member.organization_id, Member.role).where(Member.user_id == context.user.id)
+        )
+        cache = {org_id: role for org_id, role in rows}
+        context.__dict__["_roles"] = cache
+    return cache
+
+
+def forget_roles(context: Context) -> None:
+    context.__dict__.pop("_roles", None)
+
+
+def has_role(context: Context, org_id: str | None, role: str) -> bool:
+    if context.is_sysadmin:
+        return True
+    if org_id is None:
+        return False
+    held = user_roles(context).get(org_id)
+    return held is not None and _RANK[held] >= _RANK[role]
+
+
+def readable_org_ids(context: Context) -> set[str]:
+    """Departments whose private datasets the caller may read."""
+    return set(user_roles(context))
+
+
+def editable_org_ids(context: Context) -> set[str]:
+    return {org for org, role in user_roles(context).items() if _RANK[role] >= _RANK["editor"]}
+
+
+def can_read_dataset(context: Context, dataset: Dataset) -> bool:
+    if context.is_sysadmin:
+        return True
+    if dataset.state == "deleted" or dataset.state == "draft":
+        return can_edit_dataset(context, dataset) or (
+            dataset.state == "draft"
+            and context.user is not None
+            and dataset.creator_user_id == context.user.id
+        )
+    if dataset.private:
+        return has_role(context, dataset.owner_org, "member")
+    return True
+
+
+def can_edit_dataset(context: Context, dataset: Dataset) -> bool:
+    return has_role(context, dataset.owner_org, "editor")
+
+
+def require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise NotAuthorized(message)
+
+
+def require_login(context: Context) -> None:
+    if context.user is None and not context.ignore_auth:
+        raise NotAuthorized("You must be logged in to do this.")
+
+
+def require_sysadmin(context: Context, what: str) -> None:
+    require(context.is_sysadmin, f"Only a sysadmin may {what}.")

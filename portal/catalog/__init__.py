@@ -1,0 +1,1 @@
+"""Departments (organizations), themes (groups), datasets, resources, tags, licences, activity."""

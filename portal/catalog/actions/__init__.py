@@ -1,0 +1,9 @@
+"""Catalog actions, one module per kind of object."""
+
+from portal.catalog.actions import (  # noqa: F401
+    datasets,
+    groups,
+    organizations,
+    resources,
+    vocabulary,
+)

@@ -1,0 +1,164 @@
+"""Resource actions: a link to data elsewhere, or a file uploaded into portal storage."""
+
+from __future__ import annotations
+
+import mimetypes
+import posixpath
+import re
+import unicodedata
+from typing import Any
+
+from sqlalchemy import select
+
+from portal.actions import Context, action, call, validate
+from portal.auth.permissions import can_edit_dataset, can_read_dataset, require, require_login
+from portal.catalog.actions.datasets import IdSchema, _saved
+from portal.catalog.dictize import resource_dictize
+from portal.catalog.models import Dataset, Resource
+from portal.catalog.queries import dataset_loads
+from portal.catalog.schemas import ResourceCreateSchema, ResourceUpdateSchema
+from portal.database import utcnow
+from portal.errors import NotFound, ValidationError
+from portal.storage import FileTooLarge, resource_key
+
+FIELDS = ("name", "description", "format", "mimetype", "size", "hash", "last_modified")
+
+
+def apply_resource_fields(resource: Resource, item: dict[str, Any], keep_upload: bool) -> None:
+    """Copy validated fields onto a resource. An uploaded file stays attached unless a new URL
+    replaces it."""
+    for key in FIELDS:
+        setattr(resource, key, item.get(key))
+    resource.extras = item.get("extras") or {}
+    url = item.get("url") or ""
+    if keep_upload and resource.url_type == "upload" and _points_at_upload(resource, url):
+        pass  # the client sent back our download URL (or the filename): keep the file
+    else:
+        resource.url = url
+        resource.url_type = None
+    resource.metadata_modified = utcnow()
+
+
+def _points_at_upload(resource: Resource, url: str) -> bool:
+    return url == "" or url == resource.url or url.endswith(f"/download/{resource.url}")
+
+
+def safe_filename(name: str) -> str:
+    """A storage-safe filename that keeps Chinese characters but no path or control parts."""
+    name = unicodedata.normalize("NFC", posixpath.basename(name.replace("\\", "/")))
+    name = re.sub(r"[\x00-\x1f\x7f/\\?%*:|\"<>#]", "_", name).strip(" .")
+    return name[:200] or "file"
+
+
+@action(side_effect_free=True, schema=IdSchema)
+def resource_show(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
+    """Return one resource."""
+    args = validate(IdSchema(), data_dict)
+    resource, dataset = _find(context, args["id"])
+    require(can_read_dataset(context, dataset), f"Not authorized to read resource {args['id']}")
+    return resource_dictize(resource, context.settings.site_url)
+
+
+@action(schema=ResourceCreateSchema)
+def resource_create(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
+    """Add a resource: a URL, or a file sent as the multipart field `upload`."""
+    require_login(context)
+    payload = validate(ResourceCreateSchema(), data_dict)
+    dataset = _editable(context, payload["package_id"], "package_id")
+    resource = Resource(package_id=dataset.id, position=len(dataset.active_resources))
+    context.session.add(resource)
+    apply_resource_fields(resource, payload, keep_upload=False)
+    dataset.resources.append(resource)
+    context.session.flush()
+    if payload.get("upload") is not None:
+        _store_upload(context, resource, payload["upload"])
+    elif not resource.url:
+        raise ValidationError({"url": ["Give a URL or upload a file."]})
+    _saved(context, dataset, "changed package")
+    return resource_dictize(resource, context.settings.site_url)
+
+
+@action(schema=ResourceUpdateSchema)
+def resource_update(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
+    """Replace a resource's metadata, and its file when a new `upload` is sent."""
+    require_login(context)
+    payload = validate(ResourceUpdateSchema(), data_dict)
+    resource, dataset = _find(context, payload["id"])
+    require(can_edit_dataset(context, dataset), f"Not authorized to edit resource {payload['id']}")
+    apply_resource_fields(resource, payload, keep_upload=True)
+    if payload.get("upload") is not None:
+        _store_upload(context, resource, payload["upload"])
+    elif not resource.url:
+        raise ValidationError({"url": ["Give a URL or upload a file."]})
+    _saved(context, dataset, "changed package")
+    return resource_dictize(resource, context.settings.site_url)
+
+
+@action(schema=ResourceUpdateSchema)
+def resource_patch(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
+    """Change only the given keys of a resource."""
+    require_login(context)
+    current = call("resource_show", context, {"id": data_dict.get("id")})
+    return call("resource_update", context, {**current, **data_dict})
+
+
+@action(schema=IdSchema)
+def resource_delete(context: Context, data_dict: dict[str, Any]) -> None:
+    """Remove a resource from its dataset."""
+    require_login(context)
+    args = validate(IdSchema(), data_dict)
+    resource, dataset = _find(context, args["id"])
+    require(can_edit_dataset(context, dataset), f"Not authorized to delete resource {args['id']}")
+    resource.state = "deleted"
+    for position, other in enumerate(dataset.active_resources):
+        other.position = position
+    _saved(context, dataset, "changed package")
+    return None
+
+
+def _find(context: Context, resource_id: str) -> tuple[Resource, Dataset]:
+    resource = context.session.get(Resource, resource_id) if resource_id else None
+    if resource is None or resource.state != "active":
+        raise NotFound("Resource not found")
+    dataset = context.session.scalars(
+        select(Dataset).where(Dataset.id == resource.package_id).options(*dataset_loads())
+    ).one()
+    if dataset.state == "deleted" and not can_edit_dataset(context, dataset):
+        raise NotFound("Resource not found")
+    return resource, dataset
+
+
+def _editable(context: Context, ident: str, field: str) -> Dataset:
+    dataset = context.session.scalars(
+        select(Dataset)
+        .where((Dataset.id == ident) | (Dataset.name == ident))
+        .options(*dataset_loads())
+    ).first()
+    if dataset is None:
+        raise ValidationError({field: ["Dataset not found"]})
+    require(can_edit_dataset(context, dataset), f"Not authorized to edit dataset {ident}")
+    return dataset
+
+
+def _store_upload(context: Context, resource: Resource, upload: Any) -> None:
+    filename = safe_filename(upload.filename or "file")
+    key = resource_key(resource.id, filename)
+    try:
+        stored = context.storage.put(key, upload.stream, context.settings.max_upload_bytes)
+    except FileTooLarge as exc:
+        raise ValidationError({"upload": [str(exc)]}) from None
+    old_key = resource.storage_key
+    resource.storage_key = key
+    resource.url = filename
+    resource.url_type = "upload"
+    resource.size = stored.size
+    resource.hash = f"sha256:{stored.sha256}"
+    resource.last_modified = utcnow()
+    guessed = mimetypes.guess_type(filename)[0]
+    resource.mimetype = resource.mimetype or upload.mimetype or guessed
+    if not resource.format and "." in filename:
+        resource.format = filename.rsplit(".", 1)[1].upper()[:100]
+    storage = context.storage
+    context.on_rollback.append(lambda: storage.delete(key))
+    if old_key:
+        context.after_commit.append(lambda: storage.delete(old_key))

@@ -1,0 +1,21 @@
+"""Recording activity: who changed which object, with its dict after the change."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from portal.catalog.models import Activity
+
+if TYPE_CHECKING:
+    from portal.actions import Context
+
+
+def record(context: Context, object_id: str, activity_type: str, data: dict[str, Any]) -> None:
+    context.session.add(
+        Activity(
+            user_id=context.user_id,
+            object_id=object_id,
+            activity_type=activity_type,
+            data=data,
+        )
+    )

@@ -1,0 +1,166 @@
+"""The `portal` command: database, demo catalog, users, tokens, web server and workers."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from portal import create_app
+from portal.actions import Context, call
+from portal.auth.models import User
+from portal.errors import ActionError
+
+
+def _app(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
+    return create_app()
+
+
+def cli_context(user: User | None = None) -> Context:
+    """The CLI acts as the site itself: permission checks are skipped."""
+    session = current_app.extensions["portal.db"].session()
+    return Context(session=session, app=current_app, user=user, ignore_auth=True)
+
+
+def _fail(exc: ActionError) -> None:
+    errors = exc.as_error_dict()
+    raise click.ClickException(f"{errors.pop('__type')}: {errors}")
+
+
+@click.group(cls=FlaskGroup, create_app=_app, add_default_commands=False)
+def main() -> None:
+    """Manage and serve the open data portal."""
+
+
+@main.group()
+def db() -> None:
+    """The metadata database."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Apply Alembic migrations."""
+    from portal.migrate import upgrade
+
+    upgrade(current_app.extensions["portal.settings"].database_url, revision)
+    click.echo("Database is up to date.")
+
+
+@main.command()
+@with_appcontext
+def demo() -> None:
+    """Load the demo provincial catalog (safe to run again: nothing is duplicated)."""
+    from portal.demo.loader import load_demo
+
+    counts = load_demo(cli_context(_any_sysadmin()), progress=click.echo)
+    click.echo(
+        "Demo catalog: {organizations} departments, {groups} themes, "
+        "{datasets} datasets created ({existing} already there).".format(**counts)
+    )
+
+
+@main.group()
+def user() -> None:
+    """User accounts."""
+
+
+@user.command("create")
+@click.argument("name")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--fullname", default=None)
+@click.option("--sysadmin", is_flag=True)
+@with_appcontext
+def user_create(name: str, email: str, password: str, fullname: str | None, sysadmin: bool) -> None:
+    """Create a user."""
+    data = {"name": name, "email": email, "password": password, "sysadmin": sysadmin}
+    if fullname:
+        data["fullname"] = fullname
+    try:
+        created = call("user_create", cli_context(), data)
+    except ActionError as exc:
+        _fail(exc)
+    click.echo(f"Created user {created['name']} ({created['id']}).")
+
+
+@user.command("ensure-admin")
+@click.option("--name", default="admin", show_default=True)
+@with_appcontext
+def ensure_admin(name: str) -> None:
+    """Create a sysadmin with a generated password unless one exists; print its login once."""
+    site_url = current_app.extensions["portal.settings"].site_url
+    if _any_sysadmin() is not None:
+        click.echo(f"Portal: {site_url} (a sysadmin already exists)")
+        return
+    password = secrets.token_urlsafe(12)
+    data = {
+        "name": name,
+        "email": f"{name}@localhost.localdomain",
+        "password": password,
+        "sysadmin": True,
+    }
+    try:
+        call("user_create", cli_context(), data)
+    except ActionError as exc:
+        _fail(exc)
+    click.echo(f"Portal: {site_url}")
+    click.echo(f"Sysadmin login (shown once): {name} / {password}")
+
+
+@main.group()
+def token() -> None:
+    """API tokens."""
+
+
+@token.command("create")
+@click.argument("username")
+@click.option("--name", "token_name", default="cli", show_default=True)
+@with_appcontext
+def token_create(username: str, token_name: str) -> None:
+    """Create an API token for USERNAME and print only the token."""
+    try:
+        result = call("api_token_create", cli_context(), {"user": username, "name": token_name})
+    except ActionError as exc:
+        _fail(exc)
+    click.echo(result["token"])
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=None, help="Default: PORTAL_PORT or 5000.")
+@click.option("--workers", type=int, default=None, help="Default: PORTAL_WORKERS or 4.")
+@with_appcontext
+def serve(host: str, port: int | None, workers: int | None) -> None:
+    """Serve the portal with gunicorn (and the embedded job worker)."""
+    from portal.server import run_gunicorn
+
+    settings = current_app.extensions["portal.settings"]
+    port = port or settings.port
+    workers = workers or int(os.environ.get("PORTAL_WORKERS", "4"))
+    run_gunicorn(host, port, workers)
+
+
+@main.command()
+@click.option("--workers", type=int, default=2, show_default=True)
+@with_appcontext
+def worker(workers: int) -> None:
+    """Run background jobs from the queue until stopped."""
+    queue = current_app.extensions["portal.queue"]
+    click.echo(f"Worker on {queue.url} with {workers} threads.")
+    queue.consumer(workers=workers).run()
+
+
+def _any_sysadmin() -> User | None:
+    session = current_app.extensions["portal.db"].session()
+    return session.scalars(select(User).where(User.sysadmin.is_(True)).limit(1)).first()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

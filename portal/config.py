@@ -1,0 +1,62 @@
+"""Settings read from PORTAL_* environment variables, each with an embedded default.
+
+Every piece of embedded state (SQLite files, uploaded files, the search index, the job queue,
+the generated secret key) lives in the instance folder, so two instances with different
+PORTAL_INSTANCE folders share nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _secret_key(instance: Path) -> str:
+    """Return PORTAL_SECRET_KEY, or a key generated once and kept in the instance folder."""
+    key_file = instance / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+@dataclass
+class Settings:
+    instance: Path
+    database_url: str
+    storage_url: str
+    search_url: str
+    queue_url: str
+    secret_key: str
+    site_url: str
+    port: int = 5000
+    max_upload_bytes: int = 512 * 1024 * 1024
+    max_json_bytes: int = 16 * 1024 * 1024
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        instance = Path(overrides.pop("instance", None) or env.get("PORTAL_INSTANCE", "instance"))
+        instance = instance.resolve()
+        instance.mkdir(parents=True, exist_ok=True)
+        port = int(env.get("PORTAL_PORT", "5000"))
+        values = {
+            "instance": instance,
+            "database_url": env.get("PORTAL_DATABASE_URL") or f"sqlite:///{instance / 'portal.db'}",
+            "storage_url": env.get("PORTAL_STORAGE_URL") or f"file://{instance / 'files'}",
+            "search_url": env.get("PORTAL_SEARCH_URL") or f"tantivy://{instance / 'search'}",
+            "queue_url": env.get("PORTAL_QUEUE_URL") or f"sqlite:///{instance / 'queue.db'}",
+            "secret_key": env.get("PORTAL_SECRET_KEY") or _secret_key(instance),
+            "site_url": (env.get("PORTAL_SITE_URL") or f"http://127.0.0.1:{port}").rstrip("/"),
+            "port": port,
+        }
+        if "PORTAL_MAX_UPLOAD_MB" in env:
+            values["max_upload_bytes"] = int(env["PORTAL_MAX_UPLOAD_MB"]) * 1024 * 1024
+        values.update(overrides)
+        return cls(**values)

@@ -1,0 +1,32 @@
+"""Every model, imported in one place so Alembic and the app see the whole schema."""
+
+from portal.auth.models import ApiToken, User
+from portal.catalog.models import (
+    Activity,
+    Dataset,
+    Group,
+    License,
+    Member,
+    Organization,
+    Resource,
+    Tag,
+    dataset_group,
+    dataset_tag,
+)
+from portal.database import Base
+
+__all__ = [
+    "Activity",
+    "ApiToken",
+    "Base",
+    "Dataset",
+    "Group",
+    "License",
+    "Member",
+    "Organization",
+    "Resource",
+    "Tag",
+    "User",
+    "dataset_group",
+    "dataset_tag",
+]

@@ -1,0 +1,1 @@
+"""Dataset search: one query model, engines behind one interface."""

@@ -1,0 +1,22 @@
+"""Building an action context for the current request."""
+
+from __future__ import annotations
+
+from flask import current_app, g
+from flask_login import current_user
+
+from portal.actions import Context
+from portal.errors import NotAuthorized
+
+
+def action_context() -> Context:
+    """One context per request, so per-request caches (the caller's roles) are shared."""
+    context = g.get("portal_context")
+    if context is None:
+        user = current_user._get_current_object() if current_user.is_authenticated else None
+        if g.get("invalid_token"):
+            raise NotAuthorized("Invalid API token")
+        db = current_app.extensions["portal.db"]
+        context = Context(session=db.session(), app=current_app._get_current_object(), user=user)
+        g.portal_context = context
+    return context

@@ -1,0 +1,1 @@
+"""Metadata profiles (declarative YAML) and the marshmallow schemas built from them."""

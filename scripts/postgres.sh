@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install (from the OS packages) and start PostgreSQL, and create the test role and database.
+set -euo pipefail
+if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq postgresql >/dev/null
+fi
+version=$(ls /usr/lib/postgresql | sort -n | tail -1)
+if ! pg_lsclusters -h | grep -q "^$version main"; then
+  pg_createcluster "$version" main >/dev/null
+fi
+if ! pg_lsclusters -h | grep -q "^$version main.*online"; then
+  pg_ctlcluster "$version" main start
+fi
+for _ in $(seq 1 30); do
+  su postgres -c "pg_isready -q" && break
+  sleep 1
+done
+psql_su() { su postgres -c "psql -qtAX -c \"$1\""; }
+if [ "$(psql_su "SELECT 1 FROM pg_roles WHERE rolname='portal'")" != "1" ]; then
+  psql_su "CREATE ROLE portal LOGIN PASSWORD 'portal'"
+fi
+if [ "$(psql_su "SELECT 1 FROM pg_database WHERE datname='portal_test'")" != "1" ]; then
+  psql_su "CREATE DATABASE portal_test OWNER portal ENCODING 'UTF8' TEMPLATE template0"
+fi
+echo "PostgreSQL $version is running with database portal_test."
