@@ -104,6 +104,7 @@ class ResourceSchema(StrictSchema):
 
 
 class ResourceCreateSchema(ResourceSchema):
+    READ_ONLY = RESOURCE_READ_ONLY - {"package_id"}
     package_id = fields.String(required=True, error_messages=REQUIRED)
     upload = Upload(load_default=None)
 

@@ -1,0 +1,1 @@
+"""Demo catalog content: departments, themes and datasets generated as plain Python data."""
