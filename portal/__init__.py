@@ -19,6 +19,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     from portal.catalog.views import bp as catalog_bp
     from portal.database import Database
     from portal.jobs.queue import JobQueue
+    from portal.search import index as search_index
     from portal.storage import open_storage
     from portal.web.views import bp as web_bp
 
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.teardown_appcontext(db.remove)
     app.extensions["portal.storage"] = open_storage(settings.storage_url)
     app.extensions["portal.queue"] = JobQueue(app, settings.queue_url)
+    app.extensions["portal.dataset_listeners"] = [search_index.record_change]
     login.init_app(app)
     actions.load_actions()
     app.register_blueprint(api_bp)

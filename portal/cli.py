@@ -132,6 +132,49 @@ def token_create(username: str, token_name: str) -> None:
     click.echo(result["token"])
 
 
+@main.group()
+def search() -> None:
+    """The search index."""
+
+
+@search.command("reindex")
+@with_appcontext
+def search_reindex() -> None:
+    """Rebuild the search index in bulk; searches keep working on the old index meanwhile."""
+    from portal.search import index
+
+    total = index.count_indexable(current_app)
+    with click.progressbar(length=total, label="Indexing datasets") as bar:
+        count = index.reindex(current_app, progress=bar.update)
+    click.echo(f"Indexed {count} datasets.")
+
+
+@search.command("check")
+@with_appcontext
+def search_check() -> None:
+    """Report datasets missing from the index or stale in it (exit status 1 if any)."""
+    from portal.search import index
+
+    report = index.check(current_app)
+    for kind, ids in report.items():
+        click.echo(f"{kind}: {len(ids)}")
+        for dataset_id in ids[:20]:
+            click.echo(f"  {dataset_id}")
+    if any(report.values()):
+        click.echo("Run `portal search reindex` (or `portal search retry`) to repair.")
+        raise SystemExit(1)
+    click.echo("The search index is up to date.")
+
+
+@search.command("retry")
+@with_appcontext
+def search_retry() -> None:
+    """Apply index changes still pending in the outbox (after an engine outage)."""
+    from portal.search import index
+
+    click.echo(f"Applied {index.retry_pending(current_app)} pending dataset updates.")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=None, help="Default: PORTAL_PORT or 5000.")

@@ -49,3 +49,10 @@ class SearchQueryError(ActionError):
 class BadRequest(ActionError):
     type_name = "Bad Request"
     status = 400
+
+
+class SearchError(ActionError):
+    """The search engine is unreachable: the catalog is fine, try again shortly."""
+
+    type_name = "Search Error"
+    status = 503

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, fields, pre_load, validate
+from marshmallow import ValidationError as MarshmallowError
 from werkzeug.datastructures import FileStorage
 
 NAME_RE = re.compile(r"^[a-z0-9_-]{2,100}$")
@@ -13,9 +14,18 @@ NAME_MESSAGE = "Must be 2 to 100 characters of lowercase letters (a-z), digits, 
 REQUIRED = {"required": "Missing value", "null": "Missing value"}
 
 
+class FullMatch(validate.Regexp):
+    """Regexp that must match the whole value (`$` alone lets a trailing newline through)."""
+
+    def __call__(self, value: str) -> str:
+        if self.regex.fullmatch(value) is None:
+            raise MarshmallowError(self._format_error(value))
+        return value
+
+
 def Name(**kwargs: Any) -> fields.String:  # noqa: N802 - reads like a field class
     return fields.String(
-        validate=validate.Regexp(NAME_RE, error=NAME_MESSAGE), error_messages=REQUIRED, **kwargs
+        validate=FullMatch(NAME_RE, error=NAME_MESSAGE), error_messages=REQUIRED, **kwargs
     )
 
 

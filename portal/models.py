@@ -14,6 +14,7 @@ from portal.catalog.models import (
     dataset_tag,
 )
 from portal.database import Base
+from portal.search.models import SearchOutbox
 
 __all__ = [
     "Activity",
@@ -25,6 +26,7 @@ __all__ = [
     "Member",
     "Organization",
     "Resource",
+    "SearchOutbox",
     "Tag",
     "User",
     "dataset_group",

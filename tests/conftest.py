@@ -79,8 +79,9 @@ def app(settings: Settings) -> Iterator[Flask]:
     app.config["TESTING"] = True
     if TEST_DATABASE_URL:
         _empty_postgres(app)
-    with app.app_context():
-        yield app
+    # No app context stays pushed: each test-client request gets its own, so one caller's
+    # identity (flask.g, flask-login's user) never leaks into the next request.
+    yield app
     app.extensions["portal.db"].dispose()
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from portal.auth.models import ApiToken, User
-from portal.database import utcnow
+from portal.database import begin_write, utcnow
 
 PREFIX = "odp_"
 
@@ -33,8 +33,13 @@ def user_for_token(session: Session, secret: str) -> User | None:
     if token is None or token.user.state != "active":
         return None
     now = utcnow()
-    # Record use at most once a minute so reads do not turn into writes on every request.
+    user = token.user
+    # Record use at most once a minute so reads do not turn into writes on every request;
+    # in its own short write transaction (SQLite cannot upgrade a reader to a writer safely).
     if token.last_access is None or (now - token.last_access).total_seconds() > 60:
-        token.last_access = now
+        token_id = token.id
         session.commit()
-    return token.user
+        begin_write(session)
+        session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_access=now))
+        session.commit()
+    return user

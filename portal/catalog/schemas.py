@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import ValidationError as FieldError
 from marshmallow import fields, post_load, pre_load, validate, validates_schema
 
-from portal.fields import REQUIRED, Email, Name, StrictSchema, Text, Upload
+from portal.fields import REQUIRED, Email, FullMatch, Name, StrictSchema, Text, Upload
 
 DATASET_STATES = ("active", "draft")
 
@@ -19,7 +19,7 @@ class TagSchema(StrictSchema):
         error_messages=REQUIRED,
         validate=[
             validate.Length(min=1, max=100),
-            validate.Regexp(r"^[^,\n\r\t]+$", error="Tags may not contain commas or newlines."),
+            FullMatch(r"^[^,\n\r\t]+$", error="Tags may not contain commas or newlines."),
         ],
     )
 

@@ -1,0 +1,545 @@
+"""The OpenAPI 3.0.3 document served at /api/3/openapi.json, generated from the action registry.
+
+Request bodies and GET parameters come from the marshmallow schemas the actions validate with
+(ActionSpec.schema), results from portal.api.result_schemas (RESULTS below maps each action to
+its result), and the error responses from portal.errors. Summaries and descriptions are the
+actions' docstrings.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow.common import make_schema_key, resolve_schema_instance
+from marshmallow import Schema, fields
+
+from portal import __version__
+from portal.actions import REGISTRY, ActionSpec, load_actions
+from portal.api import result_schemas as rs
+from portal.catalog.schemas import ResourceSchema as InputResourceSchema
+from portal.fields import StrictSchema, Upload
+
+OPENAPI_VERSION = "3.0.3"
+TITLE = "Open Data Portal Action API"
+SECURITY_SCHEME = "ApiToken"
+
+DESCRIPTION = """\
+A CKAN-compatible Action API (CKAN 2.10). Every operation is an action at
+`/api/3/action/{name}` (also `/api/action/{name}`): send its input as a JSON object in a POST
+body, or, for actions that only read, as query parameters of a GET. Actions that take a file
+also accept multipart/form-data with the file in the field `upload`.
+
+Every response is CKAN's envelope: `{"help": ..., "success": true, "result": ...}` or
+`{"help": ..., "success": false, "error": {"__type": ..., "message": ...}}`. A Validation Error
+(409) has field-keyed messages instead of `message`. A request body over the upload limit is a
+413.
+"""
+
+SECURITY_DESCRIPTION = """\
+An API token (create one with api_token_create) in the `Authorization` header, sent raw or as
+`Bearer <token>`. The `X-CKAN-API-Key` header is accepted too (ckanapi sends both). Anonymous
+callers may use the read actions; a token that is not valid is a 403 even there."""
+
+# Action -> result: a result schema class, a JSON Schema dict (which may hold result schema
+# classes in `items` / `anyOf`), or None for actions that return null.
+
+
+def _many(item: Any) -> dict[str, Any]:
+    return {"type": "array", "items": item}
+
+
+def _names_or(schema: type[Schema], what: str) -> dict[str, Any]:
+    return {
+        "description": f"{what} names; full dicts with all_fields=true.",
+        "anyOf": [_many({"type": "string"}), _many(schema)],
+    }
+
+
+NAMES = _many({"type": "string"})
+
+RESULTS: dict[str, Any] = {
+    "api_token_create": rs.NewApiTokenSchema,
+    "api_token_list": _many(rs.ApiTokenSchema),
+    "api_token_revoke": None,
+    "current_package_list_with_resources": _many(rs.PackageSchema),
+    "dataset_purge": None,
+    "group_create": rs.GroupSchema,
+    "group_list": _names_or(rs.GroupSchema, "Theme"),
+    "group_show": rs.GroupSchema,
+    "license_list": _many(rs.LicenseSchema),
+    "member_create": rs.GroupMemberSchema,
+    "organization_create": rs.OrganizationSchema,
+    "organization_list": _names_or(rs.OrganizationSchema, "Department"),
+    "organization_list_for_user": _many(rs.OrganizationSchema),
+    "organization_member_create": rs.MembershipSchema,
+    "organization_member_delete": None,
+    "organization_show": rs.OrganizationSchema,
+    "organization_update": rs.OrganizationSchema,
+    "package_activity_list": _many(rs.ActivitySchema),
+    "package_autocomplete": _many(rs.AutocompleteSchema),
+    "package_create": rs.PackageSchema,
+    "package_delete": None,
+    "package_list": NAMES,
+    "package_patch": rs.PackageSchema,
+    "package_search": rs.SearchResultSchema,
+    "package_show": rs.PackageSchema,
+    "package_update": rs.PackageSchema,
+    "resource_create": rs.ResourceSchema,
+    "resource_delete": None,
+    "resource_patch": rs.ResourceSchema,
+    "resource_show": rs.ResourceSchema,
+    "resource_update": rs.ResourceSchema,
+    "site_read": {"type": "boolean", "enum": [True]},
+    "status_show": rs.StatusSchema,
+    "tag_autocomplete": NAMES,
+    "tag_list": _names_or(rs.TagCountSchema, "Tag"),
+    "user_create": rs.UserSchema,
+    "user_show": rs.UserSchema,
+}
+
+NULL_RESULT = {"type": "object", "nullable": True, "enum": [None], "description": "Always null."}
+UNDOCUMENTED_RESULT = {"description": "Not documented yet."}
+
+# The update actions fill these keys in from the stored object (package_patch: every key), so a
+# caller may leave them out although the shared input schema marks them required. Documented as
+# the schema with marshmallow's `partial`, under its own component name.
+PARTIAL: dict[str, tuple[bool | tuple[str, ...], str]] = {
+    "package_update": (("name", "owner_org"), "PackageUpdateInput"),
+    "package_patch": (True, "PackagePatchInput"),
+    "organization_update": (("name",), "OrganizationUpdateInput"),
+}
+IDENTIFY = "\n\nIdentify the {0} by `id` or `name`."
+IDENTIFIED = {
+    "package_update": "dataset",
+    "package_patch": "dataset",
+    "organization_update": "department",
+}
+
+TAGS = {
+    "portal.catalog.actions.datasets": "Datasets",
+    "portal.catalog.actions.resources": "Resources",
+    "portal.catalog.actions.organizations": "Organizations",
+    "portal.catalog.actions.groups": "Groups",
+    "portal.catalog.actions.vocabulary": "Tags and licences",
+    "portal.search.actions": "Search",
+    "portal.auth.actions": "Users and tokens",
+    "portal.site_actions": "Site",
+}
+
+# Descriptions for the fields of an action's input schema, by action and observed field name.
+FIELD_DOCS: dict[str, dict[str, dict[str, Any]]] = {
+    "package_search": {
+        "q": {"description": "Words, phrases and field:value terms (Solr syntax)."},
+        "fq": {"description": "A filter query, e.g. `organization:transport res_format:CSV`."},
+        "fq_list": {"description": "More filter queries (repeat the parameter in a GET)."},
+        "sort": {"description": "e.g. `metadata_modified desc` or `title_string asc`."},
+        "rows": {"description": "How many datasets to return."},
+        "start": {"description": "Offset of the first dataset to return."},
+        "facet": {
+            "description": "Accepted for CKAN compatibility; facets follow facet.field.",
+            "type": "boolean",
+        },
+        "facet.field": {
+            "description": "Fields to count values of: organization, groups, tags, res_format, "
+            'license_id. A JSON list, e.g. `["organization","tags"]`; in a JSON body also a '
+            "list of strings.",
+            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+        },
+        "facet.limit": {"description": "Values per facet; negative for all."},
+        "facet.mincount": {"description": "Leave out values with fewer datasets."},
+        "include_private": {"description": "Also private datasets the caller may read."},
+        "include_drafts": {"description": "Also drafts the caller may edit."},
+        "fl": {"description": "Comma-separated keys: return only these keys of each dataset."},
+    },
+}
+
+READ_ONLY_DOC = {
+    "readOnly": True,
+    "description": "Returned by the show action; may be sent back unchanged and is ignored.",
+}
+TOLERATED_KEY_DOCS = {
+    "tag_string": {
+        "type": "string",
+        "description": "Comma-separated tag names (CKAN's forms); used when `tags` is empty.",
+    },
+}
+RESOURCE_EXTRAS_DOC = {
+    "description": "Other keys (up to 100 characters) with scalar values are kept as resource "
+    "extras and returned at the top level of the resource."
+}
+
+ERROR_TYPES = {
+    "400": ("Bad Request", "Search Query Error"),
+    "403": ("Authorization Error",),
+    "404": ("Not Found Error",),
+    "413": ("Bad Request",),
+}
+
+
+def _ref(kind: str, name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/{kind}/{name}"}
+
+
+COMPONENT_SCHEMAS: dict[str, dict[str, Any]] = {
+    "Envelope": {
+        "type": "object",
+        "description": "CKAN's envelope around every result and error.",
+        "required": ["help", "success"],
+        "properties": {
+            "help": {
+                "type": "string",
+                "description": "URL of help_show for the action.",
+                "example": "https://data.example.gov.cn/api/3/action/help_show?name=package_show",
+            },
+            "success": {"type": "boolean"},
+        },
+    },
+    "Error": {
+        "type": "object",
+        "required": ["__type", "message"],
+        "properties": {
+            "__type": {"type": "string", "example": "Not Found Error"},
+            "message": {"type": "string"},
+        },
+    },
+    "ErrorEnvelope": {
+        "allOf": [
+            _ref("schemas", "Envelope"),
+            {
+                "type": "object",
+                "required": ["error"],
+                "properties": {
+                    "success": {"type": "boolean", "enum": [False]},
+                    "error": _ref("schemas", "Error"),
+                },
+            },
+        ]
+    },
+    "ValidationError": {
+        "type": "object",
+        "description": "Messages keyed by input field. For list fields (tags, resources, "
+        "extras, groups) an item may be an object of field errors for one list entry.",
+        "required": ["__type"],
+        "properties": {"__type": {"type": "string", "enum": ["Validation Error"]}},
+        "additionalProperties": {
+            "type": "array",
+            "items": {"anyOf": [{"type": "string"}, {"type": "object"}]},
+        },
+        "example": {
+            "__type": "Validation Error",
+            "name": ["That URL is already in use."],
+            "owner_org": ["Missing value"],
+        },
+    },
+    "ValidationErrorEnvelope": {
+        "allOf": [
+            _ref("schemas", "Envelope"),
+            {
+                "type": "object",
+                "required": ["error"],
+                "properties": {
+                    "success": {"type": "boolean", "enum": [False]},
+                    "error": _ref("schemas", "ValidationError"),
+                },
+            },
+        ]
+    },
+}
+
+
+def _error_response(description: str, types: tuple[str, ...]) -> dict[str, Any]:
+    schema = {
+        "allOf": [
+            _ref("schemas", "ErrorEnvelope"),
+            {
+                "type": "object",
+                "properties": {
+                    "error": {
+                        "type": "object",
+                        "properties": {"__type": {"type": "string", "enum": list(types)}},
+                    }
+                },
+            },
+        ]
+    }
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+COMPONENT_RESPONSES: dict[str, dict[str, Any]] = {
+    "BadRequest": _error_response(
+        "Bad Request (unknown action, broken JSON, GET of a write action) or Search Query Error.",
+        ERROR_TYPES["400"],
+    ),
+    "NotAuthorized": _error_response(
+        "Authorization Error: not logged in, not allowed, or an invalid token.",
+        ERROR_TYPES["403"],
+    ),
+    "NotFound": _error_response("Not Found Error.", ERROR_TYPES["404"]),
+    "ValidationError": {
+        "description": "Validation Error: field-keyed messages.",
+        "content": {"application/json": {"schema": _ref("schemas", "ValidationErrorEnvelope")}},
+    },
+    "TooLarge": _error_response("The request body is over the upload limit.", ERROR_TYPES["413"]),
+}
+
+ERROR_RESPONSES = {
+    "400": "BadRequest",
+    "403": "NotAuthorized",
+    "404": "NotFound",
+    "409": "ValidationError",
+}
+
+
+class SchemaNames:
+    """apispec's schema_name_resolver: one unique component name per schema key (the class and
+    its only/exclude/partial/... modifiers), so apispec never has to rename (and warn).
+
+    Result schemas are named after their class (PackageSchema -> Package); input schemas get an
+    `Input` suffix (PackageSchema -> PackageInput, with partial=... -> PackagePartialInput).
+    Classes that share a name (two modules, or schemas built with Schema.from_dict) and other
+    modifier variants are numbered: GeneratedInput, GeneratedInput2, ...
+    """
+
+    def __init__(self, reserved: set[str] | frozenset[str] = frozenset()) -> None:
+        self.names: dict[tuple[Any, ...], str] = {}
+        self.taken = set(reserved)
+
+    def prefer(self, schema: Schema, name: str) -> None:
+        """Name this schema (class and modifiers) `name`, unless it already has a name."""
+        key = make_schema_key(schema)
+        if key not in self.names and name not in self.taken:
+            self.taken.add(name)
+            self.names[key] = name
+
+    def __call__(self, schema: type[Schema] | Schema | str) -> str:
+        instance = resolve_schema_instance(schema)
+        key = make_schema_key(instance)
+        if key in self.names:
+            return self.names[key]
+        cls = type(instance)
+        base = cls.__name__.removesuffix("Schema") or cls.__name__
+        if cls.__module__ != rs.__name__:
+            base += ("Partial" if instance.partial else "") + "Input"
+        name, number = base, 1
+        while name in self.taken:
+            number += 1
+            name = f"{base}{number}"
+        self.taken.add(name)
+        self.names[key] = name
+        return name
+
+
+def _input_schema(spec: ActionSpec, names: SchemaNames) -> Schema | None:
+    if spec.schema is None:
+        return None
+    if spec.name not in PARTIAL:
+        return spec.schema()
+    partial, name = PARTIAL[spec.name]
+    schema = spec.schema(partial=partial)
+    names.prefer(schema, name)
+    return schema
+
+
+def _has_upload(schema: Schema | None) -> bool:
+    return schema is not None and any(isinstance(f, Upload) for f in schema.fields.values())
+
+
+def _result(plugin: MarshmallowPlugin, value: Any) -> dict[str, Any]:
+    """Resolve a RESULTS entry: schema classes become $refs to their components."""
+    if value is None:
+        return dict(NULL_RESULT)
+    if (isinstance(value, type) and issubclass(value, Schema)) or isinstance(value, Schema):
+        return plugin.converter.resolve_nested_schema(value)
+    if isinstance(value, dict):
+        resolved = dict(value)
+        if "items" in resolved:
+            resolved["items"] = _result(plugin, resolved["items"])
+        for keyword in ("anyOf", "oneOf", "allOf"):
+            if keyword in resolved:
+                resolved[keyword] = [_result(plugin, v) for v in resolved[keyword]]
+        return resolved
+    raise TypeError(f"Cannot document result {value!r}")
+
+
+def _success(result: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "description": "Success: the result in CKAN's envelope.",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "allOf": [
+                        _ref("schemas", "Envelope"),
+                        {
+                            "type": "object",
+                            "required": ["success", "result"],
+                            "properties": {
+                                "success": {"type": "boolean", "enum": [True]},
+                                "result": result,
+                            },
+                        },
+                    ]
+                }
+            }
+        },
+    }
+
+
+def _tag(spec: ActionSpec) -> str:
+    module = spec.func.__module__
+    return TAGS.get(module) or module.rsplit(".", 1)[-1].replace("_", " ").capitalize()
+
+
+def _operations(plugin: MarshmallowPlugin, names: SchemaNames, spec: ActionSpec) -> dict[str, Any]:
+    schema = _input_schema(spec, names)
+    description = inspect.cleandoc(spec.func.__doc__ or spec.summary)
+    if spec.name in IDENTIFIED:
+        description += IDENTIFY.format(IDENTIFIED[spec.name])
+    responses: dict[str, Any] = {
+        "200": _success(_result(plugin, RESULTS.get(spec.name, UNDOCUMENTED_RESULT)))
+    }
+    responses.update({code: _ref("responses", name) for code, name in ERROR_RESPONSES.items()})
+    upload = _has_upload(schema)
+    if upload:
+        responses["413"] = _ref("responses", "TooLarge")
+    common = {
+        "tags": [_tag(spec)],
+        "summary": spec.summary,
+        "description": description,
+        "responses": responses,
+        # Reads are open to anonymous callers; every write needs a logged-in user.
+        "security": [{}, {SECURITY_SCHEME: []}]
+        if spec.side_effect_free
+        else [{SECURITY_SCHEME: []}],
+    }
+    if schema is not None:
+        body_schema = plugin.converter.resolve_nested_schema(schema)
+        required = schema.partial is not True and any(f.required for f in schema.fields.values())
+    else:
+        body_schema, required = {"type": "object"}, False
+    content: dict[str, Any] = {"application/json": {"schema": body_schema}}
+    if upload:
+        content["multipart/form-data"] = {
+            "schema": copy.deepcopy(body_schema),
+            "encoding": {"upload": {"contentType": "application/octet-stream"}},
+        }
+    operations = {
+        "post": {
+            **copy.deepcopy(common),
+            "operationId": spec.name,
+            "requestBody": {"required": required, "content": content},
+        }
+    }
+    if spec.side_effect_free:
+        parameters = plugin.converter.schema2parameters(schema, location="query") if schema else []
+        operations["get"] = {
+            **copy.deepcopy(common),
+            "operationId": f"{spec.name}_get",
+            "parameters": parameters,
+        }
+    return operations
+
+
+def _document_tolerated_keys(plugin: MarshmallowPlugin, spec: APISpec) -> None:
+    """Input schemas take more than their fields: StrictSchema drops the read-only keys *_show
+    returns (so show -> edit -> update round-trips), and ResourceSchema keeps unknown scalar keys
+    as resource extras. Document both on the generated components."""
+    for key, name in plugin.converter.refs.items():
+        cls, component = key[0], spec.components.schemas.get(name)
+        if component is None or not issubclass(cls, StrictSchema):
+            continue
+        properties = component.setdefault("properties", {})
+        for field_name in sorted(cls.READ_ONLY - set(properties)):
+            properties[field_name] = copy.deepcopy(
+                TOLERATED_KEY_DOCS.get(field_name, READ_ONLY_DOC)
+            )
+        if issubclass(cls, InputResourceSchema):
+            component["additionalProperties"] = dict(RESOURCE_EXTRAS_DOC)
+
+
+def _help_show_path() -> dict[str, Any]:
+    return {
+        "get": {
+            "tags": ["Site"],
+            "operationId": "help_show",
+            "summary": "An action's documentation (the `help` URL of every response).",
+            "parameters": [
+                {"in": "query", "name": "name", "required": True, "schema": {"type": "string"}}
+            ],
+            "responses": {
+                "200": _success({"type": "string", "description": "The action's docstring."}),
+                "400": _ref("responses", "BadRequest"),
+            },
+            "security": [{}],
+        }
+    }
+
+
+FieldDocs = dict[type[Schema], dict[str, dict[str, Any]]]
+
+
+def _field_docs_function(docs_by_schema: FieldDocs) -> Callable[..., dict[str, Any]]:
+    """An apispec attribute function: Upload's description and FIELD_DOCS."""
+
+    def portal_field_docs(converter: Any, field: fields.Field, **kwargs: Any) -> dict[str, Any]:
+        ret = kwargs.get("ret", {})
+        extra: dict[str, Any] = {}
+        if isinstance(field, Upload) and "description" not in ret:
+            extra["description"] = "A file: send the request as multipart/form-data."
+        parent = field.parent
+        docs = docs_by_schema.get(type(parent)) if isinstance(parent, Schema) else None
+        if docs:
+            extra.update(docs.get(field.data_key or field.name or "", {}))
+        return extra
+
+    return portal_field_docs
+
+
+def build_spec() -> dict[str, Any]:
+    """The OpenAPI 3.0.3 document for every registered action, as a JSON-ready dict."""
+    load_actions()
+    names = SchemaNames(reserved=set(COMPONENT_SCHEMAS))
+    plugin = MarshmallowPlugin(schema_name_resolver=names)
+    spec = APISpec(
+        title=TITLE,
+        version=__version__,
+        openapi_version=OPENAPI_VERSION,
+        plugins=[plugin],
+        info={"description": DESCRIPTION},
+    )
+    plugin.map_to_openapi_type(Upload, "string", "binary")
+    docs_by_schema = {
+        REGISTRY[name].schema: docs
+        for name, docs in FIELD_DOCS.items()
+        if name in REGISTRY and REGISTRY[name].schema is not None
+    }
+    plugin.converter.add_attribute_function(_field_docs_function(docs_by_schema))
+
+    for name, component in COMPONENT_SCHEMAS.items():
+        spec.components.schema(name, copy.deepcopy(component))
+    for name, component in COMPONENT_RESPONSES.items():
+        spec.components.response(name, copy.deepcopy(component))
+    spec.components.security_scheme(
+        SECURITY_SCHEME,
+        {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": SECURITY_DESCRIPTION,
+        },
+    )
+
+    tags: set[str] = {"Site"}
+    for name in sorted(REGISTRY):
+        action_spec = REGISTRY[name]
+        tags.add(_tag(action_spec))
+        spec.path(path=f"/api/3/action/{name}", operations=_operations(plugin, names, action_spec))
+    spec.path(path="/api/3/action/help_show", operations=_help_show_path())
+    _document_tolerated_keys(plugin, spec)
+    for tag in sorted(tags):
+        spec.tag({"name": tag})
+    return spec.to_dict()

@@ -1,0 +1,79 @@
+"""Filter and facet fields, each one declaration: how its values are read from a dataset,
+normalised, labelled, and whether it can be faceted. Engines index every declared field as a
+keyword field, `fq`/`q` accept `name:value` for it, and facets count it. Metadata profiles add
+their facetable fields here with `register()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+Values = Callable[[dict[str, Any]], list[str]]
+
+
+@dataclass(frozen=True)
+class KeywordField:
+    name: str
+    label_zh: str
+    label_en: str
+    values: Values
+    facetable: bool = True
+    normalize: Callable[[str], str] = field(default=lambda v: v)
+
+
+def _names(key: str) -> Values:
+    return lambda d: [item["name"] for item in d.get(key) or [] if item.get("name")]
+
+
+def _scalar(key: str) -> Values:
+    def read(d: dict[str, Any]) -> list[str]:
+        value = d.get(key)
+        if value is None or value == "":
+            return []
+        if isinstance(value, list):
+            return [str(v) for v in value if v not in (None, "")]
+        return [str(value).lower() if isinstance(value, bool) else str(value)]
+
+    return read
+
+
+def _organization(d: dict[str, Any]) -> list[str]:
+    org = d.get("organization") or {}
+    return [org["name"]] if org.get("name") else []
+
+
+def _formats(d: dict[str, Any]) -> list[str]:
+    return sorted(
+        {(r.get("format") or "").strip().upper() for r in d.get("resources") or []} - {""}
+    )
+
+
+FIELDS: dict[str, KeywordField] = {}
+
+
+def register(keyword_field: KeywordField) -> None:
+    FIELDS[keyword_field.name] = keyword_field
+
+
+for _field in (
+    KeywordField("organization", "部门", "Department", _organization),
+    KeywordField("groups", "主题", "Theme", _names("groups")),
+    KeywordField("tags", "标签", "Tag", _names("tags")),
+    KeywordField("res_format", "格式", "Format", _formats, normalize=str.upper),
+    KeywordField("license_id", "许可协议", "Licence", _scalar("license_id")),
+    KeywordField("name", "名称", "Name", _scalar("name"), facetable=False),
+    KeywordField("id", "标识", "Id", _scalar("id"), facetable=False),
+    KeywordField("owner_org", "部门标识", "Department id", _scalar("owner_org"), facetable=False),
+    KeywordField("type", "类型", "Type", _scalar("type"), facetable=False),
+    KeywordField("state", "状态", "State", _scalar("state"), facetable=False),
+    KeywordField(
+        "private", "私有", "Private", _scalar("private"), facetable=False, normalize=str.lower
+    ),
+):
+    register(_field)
+
+
+def facetable() -> list[str]:
+    return [name for name, f in FIELDS.items() if f.facetable]

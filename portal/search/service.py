@@ -1,0 +1,152 @@
+"""package_search and autocomplete on the configured engine, with CKAN's result shape."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+
+from portal.actions import Context
+from portal.auth.permissions import editable_org_ids, readable_org_ids
+from portal.catalog.models import Group, Organization
+from portal.errors import SearchError, SearchQueryError
+from portal.search import syntax
+from portal.search.engine import SearchRequest, SearchUnavailable
+from portal.search.fields import FIELDS
+from portal.search.highlight import highlight, query_words
+from portal.search.index import engine
+
+SORTS = {
+    "score desc": ("score", True),
+    "relevance": ("score", True),
+    "metadata_modified desc": ("metadata_modified", True),
+    "metadata_modified asc": ("metadata_modified", False),
+    "metadata_created desc": ("metadata_created", True),
+    "metadata_created asc": ("metadata_created", False),
+    "title_string asc": ("title", False),
+    "title_string desc": ("title", True),
+    "name asc": ("name", False),
+    "name desc": ("name", True),
+}
+DEFAULT_SORT = "score desc, metadata_modified desc"
+
+
+def labels(context: Context, include_private: bool, include_drafts: bool) -> list[str]:
+    """The permission labels the caller may see (see documents.permission_labels)."""
+    found = ["public"]
+    if context.is_sysadmin:
+        from portal.catalog.models import Organization as Org
+
+        orgs = set(context.session.scalars(select(Org.id)))
+        readable, editable = orgs | {"none"}, orgs | {"none"}
+    else:
+        readable, editable = readable_org_ids(context), editable_org_ids(context)
+    if include_private:
+        found += [f"private:{org}" for org in sorted(readable)]
+    if include_drafts and context.user is not None:
+        found += [f"draft:{org}" for org in sorted(editable)]
+        found.append(f"creator:{context.user.id}")
+    return found
+
+
+def parse_sort(value: str | None) -> list[tuple[str, bool]]:
+    keys = []
+    for part in (value or DEFAULT_SORT).split(","):
+        part = " ".join(part.split())
+        if part not in SORTS:
+            raise SearchQueryError(f"Cannot sort by: {part!r}")
+        keys.append(SORTS[part])
+    return keys
+
+
+def parse_facet_fields(value: Any) -> list[str]:
+    if value in (None, "", []):
+        return []
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise SearchQueryError('facet.field must be a JSON list, e.g. ["tags"]') from None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SearchQueryError('facet.field must be a JSON list, e.g. ["tags"]')
+    unknown = [v for v in value if v not in FIELDS or not FIELDS[v].facetable]
+    if unknown:
+        raise SearchQueryError(f"Cannot facet on: {', '.join(unknown)}")
+    return list(dict.fromkeys(value))
+
+
+def search(context: Context, args: dict[str, Any]) -> dict[str, Any]:
+    query = syntax.parse(args["q"])
+    filters = [syntax.parse(fq) for fq in [args["fq"], *args["fq_list"]] if fq and fq.strip()]
+    request = SearchRequest(
+        query=query,
+        filters=filters,
+        labels=labels(context, args["include_private"], args["include_drafts"]),
+        sort=parse_sort(args["sort"]),
+        rows=args["rows"],
+        start=args["start"],
+        facet_fields=parse_facet_fields(args["facet_field"]) if args["facet"] else [],
+        facet_limit=args["facet_limit"] if args["facet_limit"] >= 0 else 1000,
+        facet_mincount=args["facet_mincount"],
+    )
+    try:
+        hits = engine(context.app).search(request)
+    except SearchUnavailable as exc:
+        raise SearchError(f"Search is unavailable right now: {exc}") from None
+    words = query_words(query)
+    results = []
+    for dataset in hits.datasets:
+        dataset["highlight"] = highlight(dataset, words)
+        results.append(dataset)
+    if args["fl"]:
+        keys = [k.strip() for k in args["fl"].split(",") if k.strip()]
+        results = [{k: r.get(k) for k in keys} for r in results]
+    return {
+        "count": hits.count,
+        "results": results,
+        "sort": args["sort"] or DEFAULT_SORT,
+        "facets": hits.facets,
+        "search_facets": search_facets(context, hits.facets),
+    }
+
+
+def search_facets(context: Context, facets: dict[str, dict[str, int]]) -> dict[str, Any]:
+    """CKAN's search_facets: items with display names (department and theme titles)."""
+    titles: dict[str, dict[str, str]] = {}
+    for name, model in (("organization", Organization), ("groups", Group)):
+        if facets.get(name):
+            rows = context.session.execute(
+                select(model.name, model.title).where(model.name.in_(list(facets[name])))
+            )
+            titles[name] = {value: title for value, title in rows}
+    result = {}
+    for name, counts in facets.items():
+        names = titles.get(name, {})
+        result[name] = {
+            "title": name,
+            "items": [
+                {"name": value, "display_name": names.get(value, value), "count": count}
+                for value, count in counts.items()
+            ],
+        }
+    return result
+
+
+def autocomplete(context: Context, q: str, limit: int) -> list[dict[str, Any]]:
+    """CKAN's package_autocomplete result: name, title, match_field, match_displayed."""
+    from portal.search.text import fold
+
+    prefix = fold(q.strip())
+    if not prefix:
+        return []
+    found = engine(context.app).suggest(prefix, labels(context, False, False), limit)
+    return [
+        {
+            "name": d["name"],
+            "title": d["title"],
+            "match_field": "title",
+            "match_displayed": f"{d['title']} ({d['name']})",
+        }
+        for d in found
+    ]

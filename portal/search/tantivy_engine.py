@@ -1,0 +1,374 @@
+"""The embedded search engine: a tantivy index in the instance folder.
+
+Layout: `<root>/CURRENT` names the live generation folder (`gen-<n>`); a rebuild fills a new
+generation and then switches CURRENT atomically, so searches never go offline. Tantivy allows
+one writer per index across processes, so writers (gunicorn workers, the job worker, the CLI)
+queue on an flock around each short write; readers notice a commit by the index's meta.json
+changing and reload before their next search.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import shutil
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import tantivy
+from tantivy import Occur, Query
+
+from portal.search import syntax
+from portal.search.documents import TEXT_FIELDS
+from portal.search.engine import SearchHits, SearchRequest, SearchUnavailable
+from portal.search.fields import FIELDS
+from portal.search.text import query_groups
+
+WRITE_TIMEOUT = 30.0
+SORT_FIELDS = {
+    "metadata_modified": "metadata_modified",
+    "metadata_created": "metadata_created",
+    "title": "title_sort",
+    "name": "kw_name",
+}
+
+
+def build_schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("id", stored=True, fast=True, tokenizer_name="raw")
+    for name in TEXT_FIELDS:
+        builder.add_text_field(name, tokenizer_name="whitespace")
+    for name in FIELDS:
+        builder.add_text_field(f"kw_{name}", fast=True, tokenizer_name="raw")
+    builder.add_text_field("labels", tokenizer_name="raw")
+    builder.add_text_field("suggest", tokenizer_name="raw")
+    builder.add_text_field("title_sort", fast=True, tokenizer_name="raw")
+    builder.add_text_field("modified", stored=True, tokenizer_name="raw")
+    builder.add_date_field("metadata_modified", indexed=True, fast=True)
+    builder.add_date_field("metadata_created", indexed=True, fast=True)
+    builder.add_text_field("data", stored=True, tokenizer_name="raw", index_option="basic")
+    return builder.build()
+
+
+def to_tantivy(doc: dict[str, Any]) -> tantivy.Document:
+    out = tantivy.Document()
+    out.add_text("id", doc["id"])
+    for name in TEXT_FIELDS:
+        out.add_text(name, doc[name])
+    for name in FIELDS:
+        for value in doc.get(f"kw_{name}", []):
+            out.add_text(f"kw_{name}", value)
+    for label in doc["labels"]:
+        out.add_text("labels", label)
+    for token in doc["suggest"]:
+        out.add_text("suggest", token)
+    out.add_text("title_sort", doc["title_sort"])
+    for name in ("metadata_modified", "metadata_created"):
+        if doc.get(name) is not None:
+            out.add_date(name, doc[name])
+    out.add_text(
+        "modified", doc["metadata_modified"].isoformat() if doc.get("metadata_modified") else ""
+    )
+    out.add_text("data", doc["data"])
+    return out
+
+
+class TantivyEngine:
+    def __init__(self, root: str) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.schema = build_schema()
+        self._guard = threading.Lock()
+        self._index: tantivy.Index | None = None
+        self._generation: str | None = None
+        self._seen: tuple[float, int] | None = None
+
+    # --- generations and reloading -----------------------------------------------------
+
+    def _current(self) -> str:
+        pointer = self.root / "CURRENT"
+        if not pointer.exists():
+            with self._write_lock():
+                if not pointer.exists():
+                    tantivy.Index(self.schema, path=str(self._make_generation("gen-1")))
+                    self._point_to("gen-1")
+        return pointer.read_text().strip()
+
+    def _make_generation(self, name: str) -> Path:
+        path = self.root / name
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def _point_to(self, generation: str) -> None:
+        tmp = self.root / "CURRENT.tmp"
+        tmp.write_text(generation)
+        os.replace(tmp, self.root / "CURRENT")
+
+    def _reader(self) -> tantivy.Index:
+        """The live index, reloaded if another process committed or switched generations."""
+        with self._guard:
+            generation = self._current()
+            meta = self.root / generation / "meta.json"
+            stat = meta.stat()
+            seen = (stat.st_mtime, stat.st_size)
+            if generation != self._generation or self._index is None:
+                self._index = tantivy.Index(self.schema, path=str(self.root / generation))
+                self._generation, self._seen = generation, seen
+            elif seen != self._seen:
+                self._index.reload()
+                self._seen = seen
+            return self._index
+
+    @contextmanager
+    def _write_lock(self) -> Iterator[None]:
+        handle = open(self.root / "write.lock", "a")  # noqa: SIM115 - held for the block
+        deadline = time.monotonic() + WRITE_TIMEOUT
+        try:
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise SearchUnavailable("search index is busy") from None
+                    time.sleep(0.005)
+            yield
+        finally:
+            handle.close()
+
+    @contextmanager
+    def _writer(self) -> Iterator[tantivy.IndexWriter]:
+        self._current()  # create the first generation before taking the (non-reentrant) lock
+        with self._write_lock():
+            index = tantivy.Index(self.schema, path=str(self.root / self._current()))
+            writer = index.writer(heap_size=30_000_000, num_threads=1)
+            try:
+                yield writer
+                writer.commit()
+                writer.wait_merging_threads()
+            except BaseException:
+                writer.rollback()
+                raise
+            finally:
+                del writer
+
+    # --- writing -------------------------------------------------------------------------
+
+    def index(self, documents: list[dict[str, Any]]) -> None:
+        if not documents:
+            return
+        with self._writer() as writer:
+            for doc in documents:
+                writer.delete_documents_by_term("id", doc["id"])
+                writer.add_document(to_tantivy(doc))
+
+    def delete(self, ids: list[str]) -> None:
+        if not ids:
+            return
+        with self._writer() as writer:
+            for doc_id in ids:
+                writer.delete_documents_by_term("id", doc_id)
+
+    def clear(self) -> None:
+        with self._writer() as writer:
+            writer.delete_all_documents()
+
+    def rebuild(self, documents: Iterable[dict[str, Any]]) -> int:
+        """Fill a fresh generation, then switch to it; searches keep using the old one
+        until the switch."""
+        name = f"gen-{time.time_ns()}"
+        path = self._make_generation(name)
+        index = tantivy.Index(self.schema, path=str(path))
+        writer = index.writer(heap_size=200_000_000, num_threads=2)
+        count = 0
+        try:
+            for doc in documents:
+                writer.add_document(to_tantivy(doc))
+                count += 1
+            writer.commit()
+            writer.wait_merging_threads()
+        except BaseException:
+            shutil.rmtree(path, ignore_errors=True)
+            raise
+        with self._write_lock():
+            old = (
+                (self.root / "CURRENT").read_text().strip()
+                if (self.root / "CURRENT").exists()
+                else None
+            )
+            self._point_to(name)
+        if old and old != name:
+            # Readers elsewhere may still have the old files open; on POSIX they stay
+            # readable until closed.
+            shutil.rmtree(self.root / old, ignore_errors=True)
+        return count
+
+    # --- reading -------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchHits:
+        index = self._reader()
+        searcher = index.searcher()
+        query = self._query(request)
+        key, descending = _primary_sort(request.sort)
+        order = tantivy.Order.Desc if descending else tantivy.Order.Asc
+        kwargs: dict[str, Any] = {"limit": max(request.rows, 1), "offset": request.start}
+        if key != "score":
+            kwargs.update(order_by_field=SORT_FIELDS[key], order=order)
+        result = searcher.search(query, count=True, **kwargs)
+        hits = result.hits[: request.rows] if request.rows else []
+        datasets = [json.loads(searcher.doc(address)["data"][0]) for _score, address in hits]
+        facets = self._facets(searcher, query, request) if request.facet_fields else {}
+        return SearchHits(count=result.count or 0, datasets=datasets, facets=facets)
+
+    def _facets(self, searcher, query, request: SearchRequest) -> dict[str, dict[str, int]]:  # noqa: ANN001
+        spec = {
+            name: {
+                "terms": {
+                    "field": f"kw_{name}",
+                    "size": request.facet_limit,
+                    "min_doc_count": max(request.facet_mincount, 1),
+                }
+            }
+            for name in request.facet_fields
+        }
+        result = searcher.aggregate(query, spec)
+        facets = {}
+        for name in request.facet_fields:
+            buckets = result.get(name, {}).get("buckets", [])
+            ordered = sorted(buckets, key=lambda b: (-b["doc_count"], str(b["key"])))
+            facets[name] = {str(b["key"]): b["doc_count"] for b in ordered}
+        return facets
+
+    def suggest(self, prefix: str, labels: list[str], limit: int) -> list[dict[str, Any]]:
+        index = self._reader()
+        searcher = index.searcher()
+        pattern = re.escape(prefix) + ".*"
+        query = Query.boolean_query(
+            [
+                (Occur.Must, Query.regex_query(self.schema, "suggest", pattern)),
+                (Occur.Must, self._labels(labels)),
+            ]
+        )
+        result = searcher.search(
+            query, limit=limit, order_by_field="metadata_modified", order=tantivy.Order.Desc
+        )
+        return [json.loads(searcher.doc(address)["data"][0]) for _key, address in result.hits]
+
+    def versions(self) -> dict[str, str]:
+        index = self._reader()
+        searcher = index.searcher()
+        total = searcher.num_docs
+        if not total:
+            return {}
+        result = searcher.search(Query.all_query(), limit=total, count=False)
+        versions = {}
+        for _score, address in result.hits:
+            doc = searcher.doc(address)
+            versions[doc["id"][0]] = doc["modified"][0]
+        return versions
+
+    # --- query translation ---------------------------------------------------------------
+
+    def _labels(self, labels: list[str]) -> Query:
+        return Query.const_score_query(Query.term_set_query(self.schema, "labels", labels), 0.0)
+
+    def _query(self, request: SearchRequest) -> Query:
+        clauses = [(Occur.Must, self._node(request.query))]
+        for node in request.filters:
+            clauses.append((Occur.Must, Query.const_score_query(self._node(node), 0.0)))
+        clauses.append((Occur.Must, self._labels(request.labels)))
+        return Query.boolean_query(clauses)
+
+    def _node(self, node: syntax.Node) -> Query:
+        if isinstance(node, syntax.All):
+            return Query.all_query()
+        if isinstance(node, syntax.Text):
+            return self._text(node.text, node.fields)
+        if isinstance(node, syntax.Phrase):
+            return self._phrase(node.text, node.fields)
+        if isinstance(node, syntax.Match):
+            return Query.term_query(self.schema, f"kw_{node.field}", node.value)
+        if isinstance(node, syntax.Range):
+            return Query.range_query(
+                self.schema,
+                node.field,
+                tantivy.FieldType.Date,
+                node.lower,
+                node.upper,
+                node.include_lower,
+                node.include_upper,
+            )
+        if isinstance(node, syntax.Not):
+            return Query.boolean_query(
+                [(Occur.Must, Query.all_query()), (Occur.MustNot, self._node(node.child))]
+            )
+        if isinstance(node, syntax.And):
+            return self._and([self._node(child) for child in node.children])
+        if isinstance(node, syntax.Or):
+            return Query.boolean_query([(Occur.Should, self._node(c)) for c in node.children])
+        raise TypeError(f"Unknown query node: {node!r}")
+
+    def _and(self, queries: list[Query]) -> Query:
+        if len(queries) == 1:
+            return queries[0]
+        return Query.boolean_query([(Occur.Must, q) for q in queries])
+
+    def _token(self, token: str, fields: tuple[str, ...] | None) -> Query:
+        targets = fields or tuple(TEXT_FIELDS)
+        return Query.boolean_query(
+            [
+                (
+                    Occur.Should,
+                    Query.boost_query(
+                        Query.term_query(self.schema, name, token), TEXT_FIELDS[name]
+                    ),
+                )
+                for name in targets
+            ]
+        )
+
+    def _text(self, text: str, fields: tuple[str, ...] | None) -> Query:
+        groups = query_groups(text)
+        if not groups:
+            return Query.all_query()
+        group_queries = []
+        for alternatives in groups:
+            options = [
+                self._and([self._token(token, fields) for token in tokens])
+                for tokens in alternatives
+            ]
+            group_queries.append(
+                options[0]
+                if len(options) == 1
+                else Query.boolean_query([(Occur.Should, q) for q in options])
+            )
+        return self._and(group_queries)
+
+    def _phrase(self, text: str, fields: tuple[str, ...] | None) -> Query:
+        words = [alternatives[0][0] for alternatives in query_groups(text)]
+        if len(words) < 2:
+            return self._text(text, fields)
+        slop = 0 if text.isascii() else 3  # search-mode segmentation inserts compound parts
+        targets = fields or tuple(TEXT_FIELDS)
+        return Query.boolean_query(
+            [
+                (
+                    Occur.Should,
+                    Query.boost_query(
+                        Query.phrase_query(self.schema, name, words, slop=slop),
+                        TEXT_FIELDS[name],
+                    ),
+                )
+                for name in targets
+            ]
+        )
+
+
+def _primary_sort(sort: list[tuple[str, bool]]) -> tuple[str, bool]:
+    return sort[0] if sort else ("score", True)
