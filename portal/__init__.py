@@ -18,7 +18,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     from portal.auth import login
     from portal.catalog.views import bp as catalog_bp
     from portal.database import Database
-    from portal.jobs.queue import JobQueue
+    from portal.jobs.queue import JobQueue, load_tasks
     from portal.search import index as search_index
     from portal.storage import open_storage
     from portal.web.views import bp as web_bp
@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.extensions["portal.dataset_listeners"] = [search_index.record_change]
     login.init_app(app)
     actions.load_actions()
+    load_tasks()
     app.register_blueprint(api_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(web_bp)

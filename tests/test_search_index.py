@@ -86,3 +86,10 @@ def test_concurrent_writers_queue_on_the_index_lock(app, settings, cast):
         thread.join()
     assert errors == []
     assert index.check(app) == {"missing": [], "stale": [], "extra": []}
+
+
+def test_pending_index_updates_have_a_periodic_retry_job(app):
+    queue = app.extensions["portal.queue"]
+    queue.bind_all()
+    periodic = [task.__name__ for task in queue.huey._registry._periodic_tasks]
+    assert "search.retry_pending" in periodic

@@ -11,13 +11,16 @@ process (tests) each have their own queue; a task runs inside its app's context.
 
 from __future__ import annotations
 
+import importlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from huey import MemoryHuey, RedisHuey, SqliteHuey
+from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.api import Huey, Result
+from huey.consumer import Consumer
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -29,31 +32,69 @@ class TaskSpec:
     func: Callable[..., Any]
     retries: int
     retry_delay: int
+    schedule: dict[str, str] | None = None
 
 
 TASKS: dict[str, TaskSpec] = {}
+# Modules that define tasks; imported by every app so web servers and workers know them all.
+TASK_MODULES = ("portal.search.tasks",)
 
 
-def task(name: str | None = None, retries: int = 3, retry_delay: int = 10) -> Callable:
+def task(
+    name: str | None = None,
+    retries: int = 3,
+    retry_delay: int = 10,
+    schedule: dict[str, str] | None = None,
+) -> Callable:
     """Register a background task. It is called as `func(*args, **kwargs)` inside an app
-    context; retried `retries` times on an exception."""
+    context; retried `retries` times on an exception. With `schedule` (crontab fields such as
+    {"minute": "*/5"}) the worker also runs it periodically."""
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
         task_name = name or f"{func.__module__}.{func.__name__}"
-        TASKS[task_name] = TaskSpec(task_name, func, retries, retry_delay)
+        TASKS[task_name] = TaskSpec(task_name, func, retries, retry_delay, schedule)
         return func
 
     return register
 
 
+def load_tasks() -> None:
+    for module in TASK_MODULES:
+        importlib.import_module(module)
+
+
+class PortalConsumer(Consumer):
+    """A huey consumer that installs its signal handlers only when `run()` owns the process.
+
+    `start()` alone runs the workers as threads of a host process (the gunicorn master of
+    `portal serve`, a test): huey's handlers would replace the host's SIGTERM/SIGINT/SIGHUP
+    handlers there (gunicorn would then ignore SIGTERM), and cannot be installed at all when
+    `start()` is called from another thread. `portal worker` uses `run()` and gets them.
+    """
+
+    _owns_process = False
+
+    def run(self) -> None:
+        self._owns_process = True
+        super().run()
+
+    def _set_signal_handlers(self) -> None:
+        if self._owns_process:
+            super()._set_signal_handlers()
+
+
 def make_huey(url: str, name: str) -> Huey:
     parsed = urlparse(url)
+    # A failure that will be retried is not the job's result: a caller waiting on the Result
+    # gets the final outcome (the value of a successful retry, or the last error).
+    options = {"store_intermediate_errors": False}
     if parsed.scheme == "sqlite":
-        return SqliteHuey(name=name, filename=url.removeprefix("sqlite:///"), fsync=False)
+        filename = url.removeprefix("sqlite:///")
+        return SqliteHuey(name=name, filename=filename, fsync=False, **options)
     if parsed.scheme in ("redis", "rediss"):
-        return RedisHuey(name=name, url=url)
+        return RedisHuey(name=name, url=url, **options)
     if parsed.scheme == "memory":
-        return MemoryHuey(name=name, immediate=True)
+        return MemoryHuey(name=name, immediate=True, **options)
     raise ValueError(f"Unsupported PORTAL_QUEUE_URL: {url!r}")
 
 
@@ -63,6 +104,9 @@ class JobQueue:
         self.url = url
         self.huey = make_huey(url, name)
         self._bound: dict[str, Any] = {}
+        # Binding registers the task with huey, which refuses a second registration: two
+        # request threads enqueueing the same task for the first time must not both bind it.
+        self._bind_lock = threading.Lock()
 
     @property
     def embedded(self) -> bool:
@@ -71,18 +115,28 @@ class JobQueue:
 
     def _bind(self, spec: TaskSpec) -> Any:
         bound = self._bound.get(spec.name)
-        if bound is None:
-            app = self.app
+        if bound is not None:
+            return bound
+        with self._bind_lock:
+            bound = self._bound.get(spec.name)
+            if bound is None:
+                app = self.app
 
-            def run(*args: Any, **kwargs: Any) -> Any:
-                with app.app_context():
-                    return spec.func(*args, **kwargs)
+                def run(*args: Any, **kwargs: Any) -> Any:
+                    with app.app_context():
+                        return spec.func(*args, **kwargs)
 
-            run.__name__ = spec.name
-            bound = self.huey.task(
-                name=spec.name, retries=spec.retries, retry_delay=spec.retry_delay
-            )(run)
-            self._bound[spec.name] = bound
+                run.__name__ = spec.name
+                options = {
+                    "name": spec.name,
+                    "retries": spec.retries,
+                    "retry_delay": spec.retry_delay,
+                }
+                if spec.schedule:
+                    bound = self.huey.periodic_task(crontab(**spec.schedule), **options)(run)
+                else:
+                    bound = self.huey.task(**options)(run)
+                self._bound[spec.name] = bound
         return bound
 
     def bind_all(self) -> None:
@@ -95,9 +149,11 @@ class JobQueue:
             raise KeyError(f"Unknown task: {name}")
         return self._bind(TASKS[name])(*args, **kwargs)
 
-    def consumer(self, workers: int = 2):  # noqa: ANN201
+    def consumer(self, workers: int = 2) -> PortalConsumer:
+        """A consumer for this queue: `.run()` to be the process (`portal worker`), or
+        `.start()` / `.stop()` to run worker threads inside another process."""
         self.bind_all()
-        return self.huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
+        return PortalConsumer(self.huey, workers=workers, worker_type="thread", periodic=True)
 
     def pending(self) -> int:
         return self.huey.pending_count()

@@ -19,7 +19,8 @@ class LocalStorage:
 
     def _path(self, key: str) -> Path:
         path = (self.root / key).resolve()
-        if not path.is_relative_to(self.root):
+        # The root itself is not a file either ("", ".", "a/..").
+        if path == self.root or not path.is_relative_to(self.root):
             raise ValueError(f"Storage key escapes the storage root: {key!r}")
         return path
 
@@ -44,7 +45,11 @@ class LocalStorage:
 
     def open(self, key: str) -> Iterator[bytes]:
         path = self._path(key)
-        handle = path.open("rb")  # raises FileNotFoundError before streaming starts
+        try:
+            handle = path.open("rb")  # raises FileNotFoundError before streaming starts
+        except IsADirectoryError:
+            # A key prefix ("resources/abc") is not a stored file.
+            raise FileNotFoundError(key) from None
 
         def chunks() -> Iterator[bytes]:
             with handle:
