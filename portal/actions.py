@@ -38,6 +38,8 @@ class Context:
     app: Flask
     user: User | None = None
     ignore_auth: bool = False
+    # Bulk loaders (demo, harvests) leave index updates in the outbox and apply them at once.
+    defer_index: bool = False
     depth: int = 0
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     on_rollback: list[Callable[[], None]] = field(default_factory=list)

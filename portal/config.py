@@ -37,6 +37,8 @@ class Settings:
     port: int = 5000
     max_upload_bytes: int = 512 * 1024 * 1024
     max_json_bytes: int = 16 * 1024 * 1024
+    # Check resource links in the background after each save (PORTAL_LINKCHECK=0 turns it off).
+    link_check: bool = True
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -56,6 +58,8 @@ class Settings:
             "site_url": (env.get("PORTAL_SITE_URL") or f"http://127.0.0.1:{port}").rstrip("/"),
             "port": port,
         }
+        if env.get("PORTAL_LINKCHECK", "1").lower() in ("0", "false", "no", "off"):
+            values["link_check"] = False
         if "PORTAL_MAX_UPLOAD_MB" in env:
             values["max_upload_bytes"] = int(env["PORTAL_MAX_UPLOAD_MB"]) * 1024 * 1024
         values.update(overrides)

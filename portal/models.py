@@ -13,6 +13,7 @@ from portal.catalog.models import (
     dataset_group,
     dataset_tag,
 )
+from portal.catalog.linkcheck_models import LinkCheck
 from portal.database import Base
 from portal.search.models import SearchOutbox
 
@@ -23,6 +24,7 @@ __all__ = [
     "Dataset",
     "Group",
     "License",
+    "LinkCheck",
     "Member",
     "Organization",
     "Resource",

@@ -68,8 +68,10 @@ def settings(tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
         template = request.getfixturevalue("migrated_sqlite")
         shutil.copy(template, instance / "portal.db")
         database_url = f"sqlite:///{instance / 'portal.db'}"
+    # Link checks would reach out to the (example) resource URLs: tests of the link checker
+    # turn them on against a local server.
     return Settings.from_env(
-        {}, instance=instance, database_url=database_url, queue_url="memory://"
+        {}, instance=instance, database_url=database_url, queue_url="memory://", link_check=False
     )
 
 

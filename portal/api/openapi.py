@@ -94,6 +94,8 @@ RESULTS: dict[str, Any] = {
     "resource_patch": rs.ResourceSchema,
     "resource_show": rs.ResourceSchema,
     "resource_update": rs.ResourceSchema,
+    "scheming_dataset_schema_list": NAMES,
+    "scheming_dataset_schema_show": {"type": "object", "description": "The metadata profile."},
     "site_read": {"type": "boolean", "enum": [True]},
     "status_show": rs.StatusSchema,
     "tag_autocomplete": NAMES,

@@ -10,8 +10,9 @@ from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from portal.actions import REGISTRY, call
-from portal.errors import ActionError, BadRequest
+from portal.errors import ActionError, BadRequest, ValidationError
 from portal.web.context import action_context
+from schemas.profiles import translations
 
 bp = Blueprint("api", __name__)
 
@@ -27,7 +28,22 @@ def help_url(name: str) -> str:
 
 
 def error_response(name: str, error: ActionError) -> Response:
-    return envelope(name, {"success": False, "error": error.as_error_dict()}, error.status)
+    body = error.as_error_dict()
+    locale = request.accept_languages.best_match(["en", "zh", "zh-CN", "zh-Hans"], "en")
+    if isinstance(error, ValidationError) and locale.startswith("zh"):
+        body = _translate(body, translations(locale))
+    return envelope(name, {"success": False, "error": body}, error.status)
+
+
+def _translate(value: Any, table: dict[str, str]) -> Any:
+    """Validation messages in the caller's language (Accept-Language: zh gives Chinese)."""
+    if isinstance(value, str):
+        return table.get(value, value)
+    if isinstance(value, list):
+        return [_translate(v, table) for v in value]
+    if isinstance(value, dict):
+        return {k: v if k == "__type" else _translate(v, table) for k, v in value.items()}
+    return value
 
 
 def request_data() -> dict[str, Any]:

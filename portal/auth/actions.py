@@ -94,6 +94,8 @@ def user_create(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
     payload = validate(UserCreateSchema(), data_dict)
     if context.session.scalar(select(User.id).where(User.name == payload["name"])):
         raise ValidationError({"name": ["That login name is not available."]})
+    if "id" in payload and context.session.get(User, payload["id"]) is not None:
+        raise ValidationError({"id": ["User id already exists."]})
     user = User(
         id=payload.get("id"),
         name=payload["name"],

@@ -88,6 +88,8 @@ def package_dictize(
         for t in dataset.tags
     ]
     return {
+        # Profile fields first, so no profile can shadow a core CKAN key.
+        **(dataset.profile_fields or {}),
         "id": dataset.id,
         "name": dataset.name,
         "title": dataset.title,

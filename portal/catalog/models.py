@@ -131,6 +131,10 @@ class Dataset(Base):
     owner_org: Mapped[str | None] = mapped_column(ForeignKey("organization.id"), index=True)
     creator_user_id: Mapped[str | None] = mapped_column(ForeignKey("user.id"))
     extras: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Values of the metadata profile's own fields (schemas/profiles), returned at top level.
+    profile_fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The metadata quality score computed on save (portal/quality).
+    quality: Mapped[dict[str, Any] | None] = mapped_column()
     metadata_created: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     metadata_modified: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 

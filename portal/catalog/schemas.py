@@ -67,6 +67,12 @@ RESOURCE_READ_ONLY = frozenset(
 )
 
 
+def _scalar_values(extras: dict[str, Any]) -> None:
+    # The same bounds as the unknown keys collected into extras below.
+    if not all(_is_scalar(value) for value in extras.values()):
+        raise FieldError("Values must be numbers, booleans or text under 10000 characters.")
+
+
 class ResourceSchema(StrictSchema):
     """A resource inside a package_create / package_update payload."""
 
@@ -81,7 +87,11 @@ class ResourceSchema(StrictSchema):
     size = fields.Integer(allow_none=True, strict=False, validate=validate.Range(min=0))
     hash = Text(200)
     last_modified = fields.DateTime(allow_none=True)
-    extras = fields.Dict(keys=fields.String(), load_default=dict)
+    extras = fields.Dict(
+        keys=fields.String(validate=validate.Length(max=100)),
+        load_default=dict,
+        validate=_scalar_values,
+    )
 
     @pre_load
     def collect_extras(self, data: Any, **_kwargs: Any) -> Any:
@@ -135,6 +145,8 @@ PACKAGE_READ_ONLY = frozenset(
         "relationships_as_subject",
         "tracking_summary",
         "tag_string",
+        "quality",
+        "highlight",
     }
 )
 

@@ -422,7 +422,89 @@ def datasets(count: int = 220, seed: int = 20261126) -> list[dict[str, Any]]:
     result = [_build_dataset(dept, subject, variant, seed) for dept, subject, variant in picks]
     _mark_private(result, rng)
     _encode_some_as_gb18030(result, rng)
+    for number, (dataset, (dept, subject, variant)) in enumerate(zip(result, picks, strict=True)):
+        _describe_with_profile(dataset, dept, subject, variant, number)
     return result
+
+
+# --------------------------------------------------------------------------- profiles
+
+# EU frequency codes (dcat-ap profile) and cn-gov update cycles for the subjects' frequencies.
+EU_FREQUENCY = {
+    "daily": "DAILY",
+    "weekly": "WEEKLY",
+    "monthly": "MONTHLY",
+    "quarterly": "QUARTERLY",
+    "yearly": "ANNUAL",
+    "irregular": "IRREG",
+}
+UPDATE_CYCLE = {"irregular": "other"}
+CN_GOV_EVERY = 3  # every third dataset is catalogued as a government information resource
+CATEGORY_BY_GROUP_COUNT = ("departmental", "thematic", "basic")
+
+
+def _describe_with_profile(
+    dataset: dict[str, Any], dept: _Department, subject: Subject, variant: _Variant, number: int
+) -> None:
+    """Fill the metadata profile fields: cn-gov for every third dataset, dcat-ap otherwise."""
+    if number % CN_GOV_EVERY == 0:
+        dataset.update(_cn_gov_fields(dataset, dept, subject, variant, number))
+    else:
+        dataset.update(_dcat_fields(dataset, subject, variant))
+
+
+def _dcat_fields(dataset: dict[str, Any], subject: Subject, variant: _Variant) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "frequency": EU_FREQUENCY[subject.freq],
+        "issued": f"{variant.year}-01-15",
+        "language": ["zh", "en"] if dataset.get("title_en") else ["zh"],
+        "spatial": variant.city.name if variant.city else PROVINCE_AREA,
+        "access_rights": "NON_PUBLIC" if dataset["private"] else "PUBLIC",
+    }
+    if subject.variant == "year":
+        fields["temporal_start"] = f"{variant.year}-01-01"
+        fields["temporal_end"] = f"{variant.year}-12-31"
+    return fields
+
+
+def _cn_gov_fields(
+    dataset: dict[str, Any], dept: _Department, subject: Subject, variant: _Variant, number: int
+) -> dict[str, Any]:
+    # Class 1-3 by how widely the subject is shared, then item, sub-item and detail codes.
+    klass = max(1, min(len(subject.groups), 3))
+    category_code = f"{klass}{_DEPARTMENTS.index(dept) + 1:02d}{len(subject.key) % 1000:03d}0001"
+    private = dataset["private"]
+    conditional = not private and number % 2 == 0
+    fields: dict[str, Any] = {
+        "type": "cn-gov",
+        "resource_category": CATEGORY_BY_GROUP_COUNT[klass - 1],
+        "category_code": category_code,
+        "resource_code": f"{category_code}/{number + 1:06d}",
+        "resource_format": "spreadsheet",
+        "data_items": [
+            {"name": column, "type": _item_type(spec)} for column, spec in subject.columns
+        ],
+        "share_type": "conditional" if conditional else "unconditional",
+        "share_method": ["download", "api"],
+        "open_to_public": "no" if private else "yes",
+        "open_type": "not_open" if private else "unconditional",
+        "update_cycle": UPDATE_CYCLE.get(subject.freq, subject.freq),
+        "issued": f"{variant.year}-01-15",
+    }
+    if conditional:
+        fields["share_condition"] = f"用于{dept.title}业务协同，需经数据提供部门审核。"
+    return fields
+
+
+def _item_type(spec: sub.Spec) -> str:
+    """The catalog's data type code for a column: N numeric, I integer, D date, C text."""
+    if spec[0] == "int":
+        return "I"
+    if _is_numeric(spec):
+        return "N"
+    if spec[0] in ("date", "rdate", "month"):
+        return "D"
+    return "C"
 
 
 # --------------------------------------------------------------------------- selection

@@ -17,6 +17,7 @@ from werkzeug.datastructures import FileStorage
 from portal.actions import Context, call
 from portal.catalog.models import Dataset, Group, Organization
 from portal.demo import content
+from portal.search import index
 
 
 def _existing(context: Context, model, names: list[str]) -> set[str]:  # noqa: ANN001
@@ -32,7 +33,10 @@ def _upload(resource: dict[str, Any]) -> FileStorage:
 
 
 def load_demo(context: Context, progress: Callable[[str], None] = print) -> dict[str, int]:
-    """Create the demo departments, themes and datasets that do not exist yet."""
+    """Create the demo departments, themes and datasets that do not exist yet.
+
+    Search index updates wait in the outbox while loading and are applied in one batch."""
+    context.defer_index = True
     orgs, groups = content.departments(), content.themes()
     have_orgs = _existing(context, Organization, [o["name"] for o in orgs])
     for org in orgs:
@@ -60,6 +64,8 @@ def load_demo(context: Context, progress: Callable[[str], None] = print) -> dict
         created += 1
         if number % 50 == 0:
             progress(f"  {number}/{len(datasets)} datasets")
+    context.defer_index = False
+    index.retry_pending(context.app)
     return {
         "organizations": len(orgs) - len(have_orgs),
         "groups": len(groups) - len(have_groups),

@@ -77,3 +77,18 @@ for _field in (
 
 def facetable() -> list[str]:
     return [name for name, f in FIELDS.items() if f.facetable]
+
+
+def register_profile_fields() -> None:
+    """Every facetable field of every metadata profile becomes a filter and a facet."""
+    from schemas.profiles import profiles
+
+    for profile in profiles().values():
+        for item in profile.dataset_fields:
+            if item.facetable and item.name not in FIELDS:
+                register(
+                    KeywordField(item.name, item.label["zh"], item.label["en"], _scalar(item.name))
+                )
+
+
+register_profile_fields()

@@ -47,6 +47,8 @@ def engine(app: Flask) -> SearchEngine:
 def record_change(context: Context, dataset_id: str) -> None:
     """Called by write actions (via portal.catalog.actions.datasets.emit_change)."""
     context.session.add(SearchOutbox(dataset_id=dataset_id))
+    if context.defer_index:
+        return
     pending: set[str] = context.__dict__.setdefault("_search_pending", set())
     if not pending:
         app = context.app

@@ -10,7 +10,9 @@ changing and reload before their next search.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -30,6 +32,7 @@ from portal.search.engine import SearchHits, SearchRequest, SearchUnavailable
 from portal.search.fields import FIELDS
 from portal.search.text import query_groups
 
+log = logging.getLogger(__name__)
 WRITE_TIMEOUT = 30.0
 SORT_FIELDS = {
     "metadata_modified": "metadata_modified",
@@ -54,6 +57,12 @@ def build_schema() -> tantivy.Schema:
     builder.add_date_field("metadata_created", indexed=True, fast=True)
     builder.add_text_field("data", stored=True, tokenizer_name="raw", index_option="basic")
     return builder.build()
+
+
+def schema_fingerprint() -> str:
+    """Changes whenever the indexed fields change (e.g. a profile gains a facet)."""
+    names = ["v1", *TEXT_FIELDS, *sorted(FIELDS)]
+    return hashlib.sha256(" ".join(names).encode()).hexdigest()[:16]
 
 
 def to_tantivy(doc: dict[str, Any]) -> tantivy.Document:
@@ -84,6 +93,7 @@ class TantivyEngine:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self.schema = build_schema()
+        self.fingerprint = schema_fingerprint()
         self._guard = threading.Lock()
         self._index: tantivy.Index | None = None
         self._generation: str | None = None
@@ -93,16 +103,28 @@ class TantivyEngine:
 
     def _current(self) -> str:
         pointer = self.root / "CURRENT"
-        if not pointer.exists():
+        generation = pointer.read_text().strip() if pointer.exists() else None
+        if generation is None or not self._compatible(generation):
             with self._write_lock():
-                if not pointer.exists():
-                    tantivy.Index(self.schema, path=str(self._make_generation("gen-1")))
-                    self._point_to("gen-1")
-        return pointer.read_text().strip()
+                generation = pointer.read_text().strip() if pointer.exists() else None
+                if generation is None or not self._compatible(generation):
+                    # First use, or the fields changed (a profile added a facet): start an
+                    # empty generation; `portal search check` then reports what to reindex.
+                    if generation is not None:
+                        log.warning("search index fields changed: run `portal search reindex`")
+                    generation = f"gen-{time.time_ns()}"
+                    tantivy.Index(self.schema, path=str(self._make_generation(generation)))
+                    self._point_to(generation)
+        return generation
+
+    def _compatible(self, generation: str) -> bool:
+        marker = self.root / generation / "portal-fields"
+        return marker.exists() and marker.read_text() == self.fingerprint
 
     def _make_generation(self, name: str) -> Path:
         path = self.root / name
         path.mkdir(parents=True, exist_ok=True)
+        (path / "portal-fields").write_text(self.fingerprint)
         return path
 
     def _point_to(self, generation: str) -> None:

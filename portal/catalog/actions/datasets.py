@@ -20,6 +20,7 @@ from portal.auth.permissions import (
 from portal.catalog import activity
 from portal.catalog.dictize import package_dictize
 from portal.catalog.models import Activity, Dataset, Group, Resource, Tag
+from portal.catalog.profiles import validate_package
 from portal.catalog.queries import (
     dataset_loads,
     find_dataset,
@@ -46,6 +47,8 @@ SCALAR_FIELDS = (
     "private",
     "type",
 )
+# Offsets reach the database: bounded so a huge one is a validation error, not an overflow.
+MAX_OFFSET = 10_000_000
 
 
 class IdSchema(LenientSchema):
@@ -54,12 +57,12 @@ class IdSchema(LenientSchema):
 
 class PagingSchema(LenientSchema):
     limit = fields.Integer(load_default=None, validate=v.Range(min=0, max=1000))
-    offset = fields.Integer(load_default=0, validate=v.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=v.Range(min=0, max=MAX_OFFSET))
 
 
 class ActivityListSchema(IdSchema):
     limit = fields.Integer(load_default=31, validate=v.Range(min=1, max=100))
-    offset = fields.Integer(load_default=0, validate=v.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=v.Range(min=0, max=MAX_OFFSET))
 
 
 def show_dict(context: Context, dataset: Dataset) -> dict[str, Any]:
@@ -110,7 +113,7 @@ def current_package_list_with_resources(
 def package_create(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
     """Create a dataset in a department the caller edits."""
     require_login(context)
-    payload = validate(PackageSchema(), data_dict)
+    payload, values = validate_package(context, data_dict)
     org = _owner_org(context, payload["owner_org"])
     require(
         has_role(context, org.id, "editor"),
@@ -134,7 +137,7 @@ def package_create(context: Context, data_dict: dict[str, Any]) -> dict[str, Any
         creator_user_id=context.user_id,
         state=payload.get("state", "active"),
     )
-    _apply(context, dataset, payload, groups)
+    _apply(context, dataset, payload, values, groups)
     context.session.add(dataset)
     context.session.flush()
     _set_resources(context, dataset, payload.get("resources") or [])
@@ -150,7 +153,7 @@ def package_update(context: Context, data_dict: dict[str, Any]) -> dict[str, Any
     data.setdefault("owner_org", dataset.owner_org)
     if data.get("id") in (dataset.name,):
         data["id"] = dataset.id
-    payload = validate(PackageSchema(), data)
+    payload, values = validate_package(context, data, own_id=dataset.id)
     if payload.get("id", dataset.id) != dataset.id:
         raise ValidationError({"id": ["Cannot change the id of a dataset."]})
     errors: dict[str, list[str]] = {}
@@ -172,7 +175,7 @@ def package_update(context: Context, data_dict: dict[str, Any]) -> dict[str, Any
         dataset.state = payload["state"]
     elif dataset.state == "deleted":
         dataset.state = "active"
-    _apply(context, dataset, payload, groups)
+    _apply(context, dataset, payload, values, groups)
     if "resources" in payload:
         _set_resources(context, dataset, payload["resources"])
     return _saved(context, dataset, "changed package")
@@ -183,6 +186,9 @@ def package_patch(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]
     """Change only the given keys of a dataset."""
     dataset = _editable_dataset(context, data_dict)
     current = show_dict(context, dataset)
+    if current["state"] == "deleted":
+        # Not a state a client may send: left out, the update restores it as package_update does.
+        del current["state"]
     patched = {**current, **data_dict, "id": dataset.id}
     return call("package_update", context, patched)
 
@@ -295,13 +301,18 @@ def _resolve_groups(
 
 
 def _apply(
-    context: Context, dataset: Dataset, payload: dict[str, Any], groups: list[Group] | None
+    context: Context,
+    dataset: Dataset,
+    payload: dict[str, Any],
+    profile_values: dict[str, Any],
+    groups: list[Group] | None,
 ) -> None:
     for key in SCALAR_FIELDS:
         setattr(dataset, key, payload.get(key, False if key == "private" else None))
     dataset.type = payload.get("type") or "dataset"
     dataset.title = payload.get("title") or payload["name"]
     dataset.extras = {e["key"]: e["value"] for e in payload.get("extras", []) if not e["deleted"]}
+    dataset.profile_fields = profile_values
     dataset.tags = _tags(context, [t["name"].strip() for t in payload.get("tags", [])])
     if groups is not None:
         dataset.groups = groups
@@ -353,7 +364,19 @@ def _saved(context: Context, dataset: Dataset, activity_type: str) -> dict[str, 
     result = show_dict(context, dataset)
     activity.record(context, dataset.id, activity_type, {"package": result})
     emit_change(context, dataset.id)
+    _check_links_after_commit(context, dataset)
     return result
+
+
+def _check_links_after_commit(context: Context, dataset: Dataset) -> None:
+    scheduled: set[str] = context.__dict__.setdefault("_link_checks", set())
+    if not context.settings.link_check or dataset.state == "deleted" or dataset.id in scheduled:
+        return
+    from portal.catalog.linkcheck import schedule_link_check
+
+    scheduled.add(dataset.id)
+    app, dataset_id = context.app, dataset.id
+    context.after_commit.append(lambda: schedule_link_check(app, dataset_id))
 
 
 def emit_change(context: Context, dataset_id: str) -> None:

@@ -92,6 +92,8 @@ def group_create(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
     payload = validate(GroupSchema(), data_dict)
     if context.session.scalar(select(Group.id).where(Group.name == payload["name"])):
         raise ValidationError({"name": ["Group name already exists in database"]})
+    if "id" in payload and context.session.get(Group, payload["id"]) is not None:
+        raise ValidationError({"id": ["Group id already exists."]})
     group = Group(id=payload.get("id"), name=payload["name"])
     group.title = payload.get("title") or payload["name"]
     for key in ("title_en", "description", "image_url"):

@@ -16,7 +16,6 @@ from portal.auth.permissions import (
     require,
     require_login,
     require_sysadmin,
-    user_roles,
 )
 from portal.catalog.actions.datasets import public_datasets, show_dict
 from portal.catalog.dictize import organization_summary
@@ -239,7 +238,11 @@ def organization_list_for_user(context: Context, data_dict: dict[str, Any]) -> l
         allowed = [r for r in ROLES if ROLES.index(r) >= ROLES.index(needed)]
         query = query.join(Member).where(Member.user_id == user.id, Member.role.in_(allowed))
     counts = package_counts(context)
-    roles = user_roles(context) if context.user is not None and user.id == context.user.id else {}
+    # The listed user's roles, not the caller's (a sysadmin may list another user's).
+    rows = context.session.execute(
+        select(Member.organization_id, Member.role).where(Member.user_id == user.id)
+    )
+    roles = {org_id: role for org_id, role in rows}
     result = []
     for org in context.session.scalars(query.order_by(Organization.name)):
         data = org_dict(context, org, counts)

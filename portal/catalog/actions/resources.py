@@ -22,18 +22,21 @@ from portal.errors import NotFound, ValidationError
 from portal.storage import FileTooLarge, resource_key
 
 FIELDS = ("name", "description", "format", "mimetype", "size", "hash", "last_modified")
+# What the portal measured of an uploaded file: only a new upload changes them.
+FILE_FACTS = ("size", "hash", "last_modified")
 
 
 def apply_resource_fields(resource: Resource, item: dict[str, Any], keep_upload: bool) -> None:
     """Copy validated fields onto a resource. An uploaded file stays attached unless a new URL
     replaces it."""
-    for key in FIELDS:
-        setattr(resource, key, item.get(key))
-    resource.extras = item.get("extras") or {}
     url = item.get("url") or ""
-    if keep_upload and resource.url_type == "upload" and _points_at_upload(resource, url):
-        pass  # the client sent back our download URL (or the filename): keep the file
-    else:
+    # The client sent back our download URL (or the filename, or no URL): keep the file.
+    keeps_file = keep_upload and resource.url_type == "upload" and _points_at_upload(resource, url)
+    for key in FIELDS:
+        if not (keeps_file and key in FILE_FACTS):
+            setattr(resource, key, item.get(key))
+    resource.extras = item.get("extras") or {}
+    if not keeps_file:
         resource.url = url
         resource.url_type = None
     resource.metadata_modified = utcnow()

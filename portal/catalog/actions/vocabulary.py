@@ -9,6 +9,7 @@ from marshmallow import validate as v
 from sqlalchemy import func, select
 
 from portal.actions import Context, action, validate
+from portal.catalog.actions.datasets import MAX_OFFSET
 from portal.catalog.dictize import license_dictize
 from portal.catalog.models import Dataset, Tag, dataset_tag
 from portal.catalog.queries import licenses
@@ -20,7 +21,7 @@ class TagListSchema(LenientSchema):
     q = fields.String(load_default=None, validate=v.Length(max=100))
     all_fields = fields.Boolean(load_default=False)
     limit = fields.Integer(load_default=1000, validate=v.Range(min=0, max=10000))
-    offset = fields.Integer(load_default=0, validate=v.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=v.Range(min=0, max=MAX_OFFSET))
 
 
 @action(side_effect_free=True, schema=TagListSchema)

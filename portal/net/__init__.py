@@ -1,0 +1,1 @@
+"""Outbound network access: the one safe HTTP client (see portal.net.fetch)."""
