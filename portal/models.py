@@ -1,6 +1,7 @@
 """Every model, imported in one place so Alembic and the app see the whole schema."""
 
 from portal.auth.models import ApiToken, User
+from portal.catalog.linkcheck_models import LinkCheck
 from portal.catalog.models import (
     Activity,
     Dataset,
@@ -13,7 +14,6 @@ from portal.catalog.models import (
     dataset_group,
     dataset_tag,
 )
-from portal.catalog.linkcheck_models import LinkCheck
 from portal.database import Base
 from portal.search.models import SearchOutbox
 
