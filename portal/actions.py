@@ -92,8 +92,10 @@ def action(
 
 def load_actions() -> None:
     """Import every module that registers actions."""
+    import harvesters.actions  # noqa: F401
     import portal.auth.actions  # noqa: F401
     import portal.catalog.actions  # noqa: F401
+    import portal.quality.actions  # noqa: F401
     import portal.search.actions  # noqa: F401
     import portal.site_actions  # noqa: F401
 

@@ -18,11 +18,13 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow.common import make_schema_key, resolve_schema_instance
 from marshmallow import Schema, fields
 
+from harvesters import result_schemas as hrs
 from portal import __version__
 from portal.actions import REGISTRY, ActionSpec, load_actions
 from portal.api import result_schemas as rs
 from portal.catalog.schemas import ResourceSchema as InputResourceSchema
 from portal.fields import StrictSchema, Upload
+from portal.quality.result_schemas import QualityReportResultSchema
 
 OPENAPI_VERSION = "3.0.3"
 TITLE = "Open Data Portal Action API"
@@ -71,6 +73,16 @@ RESULTS: dict[str, Any] = {
     "group_create": rs.GroupSchema,
     "group_list": _names_or(rs.GroupSchema, "Theme"),
     "group_show": rs.GroupSchema,
+    "harvest_job_abort": hrs.HarvestJobSchema,
+    "harvest_job_create": hrs.HarvestJobSchema,
+    "harvest_job_list": _many(hrs.HarvestJobSchema),
+    "harvest_job_report": hrs.HarvestJobReportSchema,
+    "harvest_job_show": hrs.HarvestJobSchema,
+    "harvest_source_create": hrs.HarvestSourceSchema,
+    "harvest_source_delete": None,
+    "harvest_source_list": _many(hrs.HarvestSourceSchema),
+    "harvest_source_show": hrs.HarvestSourceSchema,
+    "harvest_source_update": hrs.HarvestSourceSchema,
     "license_list": _many(rs.LicenseSchema),
     "member_create": rs.GroupMemberSchema,
     "organization_create": rs.OrganizationSchema,
@@ -94,6 +106,7 @@ RESULTS: dict[str, Any] = {
     "resource_patch": rs.ResourceSchema,
     "resource_show": rs.ResourceSchema,
     "resource_update": rs.ResourceSchema,
+    "quality_report": QualityReportResultSchema,
     "scheming_dataset_schema_list": NAMES,
     "scheming_dataset_schema_show": {"type": "object", "description": "The metadata profile."},
     "site_read": {"type": "boolean", "enum": [True]},

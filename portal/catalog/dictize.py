@@ -123,6 +123,7 @@ def package_dictize(
         "num_resources": len(resources),
         "relationships_as_object": [],
         "relationships_as_subject": [],
+        "quality": dataset.quality,
     }
 
 

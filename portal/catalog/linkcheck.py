@@ -176,7 +176,31 @@ def check_dataset_links(
         session.close()
     broken = sum(not r["ok"] for r in results.values())
     log.info("Checked %d links of dataset %s: %d broken", len(results), dataset_id, broken)
+    if results:
+        rescore(app, dataset_id)
     return results
+
+
+def rescore(app: Flask, dataset_id: str) -> None:
+    """Recompute a dataset's quality score from its new link results (its accessibility
+    indicators), without counting as a metadata change."""
+    from portal.actions import Context
+    from portal.catalog.actions.datasets import emit_change, score
+    from portal.catalog.queries import dataset_loads
+
+    with app.extensions["portal.db"].factory() as session:
+        begin_write(session)
+        dataset = session.scalars(
+            select(Dataset).where(Dataset.id == dataset_id).options(*dataset_loads())
+        ).first()
+        if dataset is None or dataset.state == "deleted":
+            return
+        context = Context(session=session, app=app, ignore_auth=True)
+        score(context, dataset)
+        emit_change(context, dataset.id)
+        session.commit()
+        for hook in context.after_commit:
+            hook()
 
 
 def link_status(session: Session, dataset_id: str) -> dict[str, dict[str, Any]]:

@@ -92,3 +92,12 @@ def register_profile_fields() -> None:
 
 
 register_profile_fields()
+
+
+def register_quality_field() -> None:
+    from portal.quality.search import quality_field
+
+    register(quality_field())
+
+
+register_quality_field()

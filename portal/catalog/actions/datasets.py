@@ -361,7 +361,7 @@ def _saved(context: Context, dataset: Dataset, activity_type: str) -> dict[str, 
     """Flush, record activity and the index change; return the dataset as package_show does."""
     dataset.metadata_modified = utcnow()
     context.session.flush()
-    result = show_dict(context, dataset)
+    result = score(context, dataset)
     activity.record(context, dataset.id, activity_type, {"package": result})
     emit_change(context, dataset.id)
     _check_links_after_commit(context, dataset)
@@ -377,6 +377,18 @@ def _check_links_after_commit(context: Context, dataset: Dataset) -> None:
     scheduled.add(dataset.id)
     app, dataset_id = context.app, dataset.id
     context.after_commit.append(lambda: schedule_link_check(app, dataset_id))
+
+
+def score(context: Context, dataset: Dataset) -> dict[str, Any]:
+    """Compute and store the metadata quality score; return the dataset dict with it."""
+    from portal.catalog.linkcheck import link_status
+    from portal.quality.score import score_dataset
+
+    result = show_dict(context, dataset)
+    result.pop("quality", None)
+    dataset.quality = score_dataset(result, link_status(context.session, dataset.id))
+    result["quality"] = dataset.quality
+    return result
 
 
 def emit_change(context: Context, dataset_id: str) -> None:
