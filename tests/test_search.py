@@ -271,3 +271,13 @@ def test_ckan_style_search_parameters_from_a_post(api, catalog):
     assert result["count"] == 3  # two titles and one description mention 公交
     assert len(result["results"]) == 1
     assert result["facets"]["organization"] == {"transport": 3}
+
+
+@pytest.mark.parametrize("sort", ["name asc", "metadata_modified desc", "title_string asc"])
+def test_far_pages_of_a_sorted_result_match_reading_from_the_start(api, catalog, monkeypatch, sort):
+    from portal.search import tantivy_engine
+
+    everything = names(search(api, sort=sort, rows=100))
+    monkeypatch.setattr(tantivy_engine, "DEEP_PAGE", 0)  # read far pages from the other end
+    for start in range(len(everything) + 1):
+        assert names(search(api, sort=sort, rows=3, start=start)) == everything[start : start + 3]

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
+import rjieba
 from pypinyin import Style, lazy_pinyin
 
 from portal.collation import pinyin_key
 from portal.search.fields import FIELDS
-from portal.search.text import index_text
+from portal.search.text import fold, index_text
 
 # Text fields and their boosts: title > tags > description > resources > department.
 TEXT_FIELDS = {
@@ -38,21 +40,20 @@ def permission_labels(dataset: dict[str, Any]) -> list[str]:
 def suggest_tokens(title: str) -> list[str]:
     """Prefixes for autocomplete: the title's words, their pinyin and pinyin initials, so
     'gj', 'gongjiao' and '公交' all find 公交线路."""
-    import rjieba
-
-    from portal.search.text import fold
-
-    tokens = set()
+    tokens: set[str] = set()
     for word in rjieba.cut(fold(title)):
-        word = word.strip()
-        if not word or not any(ch.isalnum() for ch in word):
-            continue
-        tokens.add(word)
-        syllables = lazy_pinyin(word, style=Style.NORMAL, errors="ignore")
-        if syllables and syllables != [word]:
-            tokens.add("".join(syllables))
-            tokens.add("".join(s[0] for s in syllables if s))
+        tokens.update(_word_suggestions(word.strip()))
     return sorted(tokens)
+
+
+@lru_cache(maxsize=100_000)
+def _word_suggestions(word: str) -> tuple[str, ...]:
+    if not word or not any(ch.isalnum() for ch in word):
+        return ()
+    syllables = lazy_pinyin(word, style=Style.NORMAL, errors="ignore")
+    if not syllables or syllables == [word]:
+        return (word,)
+    return (word, "".join(syllables), "".join(s[0] for s in syllables if s))
 
 
 def build_document(dataset: dict[str, Any]) -> dict[str, Any]:
@@ -73,7 +74,10 @@ def build_document(dataset: dict[str, Any]) -> dict[str, Any]:
         "labels": permission_labels(dataset),
         "metadata_modified": _date(dataset.get("metadata_modified")),
         "metadata_created": _date(dataset.get("metadata_created")),
-        "title_sort": " ".join(pinyin_key(dataset.get("title") or dataset["name"])),
+        # The id makes equal titles sort in one fixed order, so pages never overlap.
+        "title_sort": " ".join(
+            [*pinyin_key(dataset.get("title") or dataset["name"]), dataset["id"]]
+        ),
         "suggest": suggest_tokens(dataset.get("title") or ""),
         "data": json.dumps(dataset, ensure_ascii=False, separators=(",", ":")),
     }

@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +35,12 @@ from portal.search.text import query_groups
 
 log = logging.getLogger(__name__)
 WRITE_TIMEOUT = 30.0
+DEEP_PAGE = 10_000  # from this offset on, field-sorted pages may be read from the far end
 SORT_FIELDS = {
-    "metadata_modified": "metadata_modified",
-    "metadata_created": "metadata_created",
+    # Microsecond integers: tantivy's date fast fields keep seconds, and equal keys would make
+    # the order of datasets saved within one second (and so paging) ambiguous.
+    "metadata_modified": "modified_us",
+    "metadata_created": "created_us",
     "title": "title_sort",
     "name": "kw_name",
 }
@@ -55,13 +59,16 @@ def build_schema() -> tantivy.Schema:
     builder.add_text_field("modified", stored=True, tokenizer_name="raw")
     builder.add_date_field("metadata_modified", indexed=True, fast=True)
     builder.add_date_field("metadata_created", indexed=True, fast=True)
-    builder.add_text_field("data", stored=True, tokenizer_name="raw", index_option="basic")
+    builder.add_unsigned_field("modified_us", fast=True)
+    builder.add_unsigned_field("created_us", fast=True)
+    # The dataset dict, returned by searches: stored, never indexed.
+    builder.add_bytes_field("data", stored=True)
     return builder.build()
 
 
 def schema_fingerprint() -> str:
     """Changes whenever the indexed fields change (e.g. a profile gains a facet)."""
-    names = ["v1", *TEXT_FIELDS, *sorted(FIELDS)]
+    names = ["v3", *TEXT_FIELDS, *sorted(FIELDS)]
     return hashlib.sha256(" ".join(names).encode()).hexdigest()[:16]
 
 
@@ -78,13 +85,14 @@ def to_tantivy(doc: dict[str, Any]) -> tantivy.Document:
     for token in doc["suggest"]:
         out.add_text("suggest", token)
     out.add_text("title_sort", doc["title_sort"])
-    for name in ("metadata_modified", "metadata_created"):
+    for name, micros in (("metadata_modified", "modified_us"), ("metadata_created", "created_us")):
         if doc.get(name) is not None:
             out.add_date(name, doc[name])
+            out.add_unsigned(micros, _micros(doc[name]))
     out.add_text(
         "modified", doc["metadata_modified"].isoformat() if doc.get("metadata_modified") else ""
     )
-    out.add_text("data", doc["data"])
+    out.add_bytes("data", doc["data"].encode("utf-8"))
     return out
 
 
@@ -238,15 +246,46 @@ class TantivyEngine:
         searcher = index.searcher()
         query = self._query(request)
         key, descending = _primary_sort(request.sort)
-        order = tantivy.Order.Desc if descending else tantivy.Order.Asc
-        kwargs: dict[str, Any] = {"limit": max(request.rows, 1), "offset": request.start}
-        if key != "score":
-            kwargs.update(order_by_field=SORT_FIELDS[key], order=order)
-        result = searcher.search(query, count=True, **kwargs)
-        hits = result.hits[: request.rows] if request.rows else []
-        datasets = [json.loads(searcher.doc(address)["data"][0]) for _score, address in hits]
+        if key != "score" and request.start >= DEEP_PAGE:
+            count, hits = self._deep_page(searcher, query, request, key, descending)
+        else:
+            kwargs: dict[str, Any] = {"limit": max(request.rows, 1), "offset": request.start}
+            if key != "score":
+                kwargs.update(order_by_field=SORT_FIELDS[key], order=_order(descending))
+            result = searcher.search(query, count=True, **kwargs)
+            count, hits = result.count or 0, result.hits[: request.rows]
+        datasets = [_dataset(searcher, address) for _key, address in hits]
         facets = self._facets(searcher, query, request) if request.facet_fields else {}
-        return SearchHits(count=result.count or 0, datasets=datasets, facets=facets)
+        return SearchHits(count=count, datasets=datasets, facets=facets)
+
+    def _deep_page(self, searcher, query, request, key, descending):  # noqa: ANN001, ANN202
+        """A page far from the start of a field-sorted result is read from the other end:
+        the engine keeps offset + rows hits in a heap, so this bounds the heap at half the
+        matches (start=90000 of 100000 collects 10000, not 90020)."""
+        count = searcher.search(query, limit=1, count=True).count or 0
+        remaining = count - request.start
+        if remaining <= 0 or request.rows == 0:
+            return count, []
+        if request.start <= count // 2:
+            result = searcher.search(
+                query,
+                limit=request.rows,
+                offset=request.start,
+                count=False,
+                order_by_field=SORT_FIELDS[key],
+                order=_order(descending),
+            )
+            return count, result.hits
+        rows = min(request.rows, remaining)
+        result = searcher.search(
+            query,
+            limit=rows,
+            offset=remaining - rows,
+            count=False,
+            order_by_field=SORT_FIELDS[key],
+            order=_order(not descending),
+        )
+        return count, list(reversed(result.hits))
 
     def _facets(self, searcher, query, request: SearchRequest) -> dict[str, dict[str, int]]:  # noqa: ANN001
         spec = {
@@ -278,9 +317,9 @@ class TantivyEngine:
             ]
         )
         result = searcher.search(
-            query, limit=limit, order_by_field="metadata_modified", order=tantivy.Order.Desc
+            query, limit=limit, order_by_field="modified_us", order=tantivy.Order.Desc
         )
-        return [json.loads(searcher.doc(address)["data"][0]) for _key, address in result.hits]
+        return [_dataset(searcher, address) for _key, address in result.hits]
 
     def versions(self) -> dict[str, str]:
         index = self._reader()
@@ -390,6 +429,18 @@ class TantivyEngine:
                 for name in targets
             ]
         )
+
+
+def _micros(moment: datetime) -> int:
+    return int(moment.replace(tzinfo=UTC).timestamp() * 1_000_000)
+
+
+def _dataset(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> dict[str, Any]:
+    return json.loads(bytes(searcher.doc(address)["data"][0]))
+
+
+def _order(descending: bool) -> tantivy.Order:
+    return tantivy.Order.Desc if descending else tantivy.Order.Asc
 
 
 def _primary_sort(sort: list[tuple[str, bool]]) -> tuple[str, bool]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
 
 import rjieba
@@ -45,10 +46,13 @@ def _load_glossary() -> dict[str, list[tuple[str, ...]]]:
     return {key: sorted(values) for key, values in pairs.items()}
 
 
+_NEEDS_DECOMPOSING = re.compile(r"[\u00c0-\u024f\u1e00-\u1eff]")
+
+
 def fold(text: str) -> str:
     """NFKC (full-width to half-width), lowercase, and strip accents from Latin letters."""
     text = unicodedata.normalize("NFKC", text).lower()
-    if text.isascii():
+    if text.isascii() or not _NEEDS_DECOMPOSING.search(text):
         return text
     decomposed = unicodedata.normalize("NFKD", text)
     return unicodedata.normalize(
@@ -91,12 +95,9 @@ def stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=200_000)
 def normalize(token: str) -> str:
     return stem(fold(token))
-
-
-def _keep(token: str) -> bool:
-    return bool(_WORD.search(token))
 
 
 def index_tokens(text: str | None) -> list[str]:
@@ -104,6 +105,11 @@ def index_tokens(text: str | None) -> list[str]:
     if not text:
         return []
     return [normalize(t) for t in rjieba.cut_for_search(fold(text)) if _keep(t)]
+
+
+@lru_cache(maxsize=100_000)
+def _keep(token: str) -> bool:
+    return bool(_WORD.search(token))
 
 
 def index_text(text: str | None) -> str:
