@@ -18,6 +18,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     from portal.auth import login
     from portal.catalog.views import bp as catalog_bp
     from portal.database import Database
+    from portal.feeds.views import bp as feeds_bp
     from portal.jobs.queue import JobQueue, load_tasks
     from portal.search import index as search_index
     from portal.storage import open_storage
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(web_bp)
+    app.register_blueprint(feeds_bp)
 
     @app.get("/healthz")
     def healthz() -> Response:

@@ -58,9 +58,15 @@ def _begin_sqlite(conn) -> None:
 
 
 def begin_write(session: Session) -> None:
-    """Start the session's transaction as a writer (a no-op outside SQLite or mid-transaction)."""
+    """Start the session's transaction as a writer (BEGIN IMMEDIATE on SQLite).
+
+    A read transaction still open (the request already loaded the user) is ended first:
+    SQLite cannot upgrade it to a writer once another connection has written, and fails at
+    once with "database is locked" instead of waiting on the busy timeout."""
     if session.in_transaction():
-        return
+        if session.new or session.dirty or session.deleted:
+            return  # already writing in this transaction
+        session.commit()
     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 

@@ -169,3 +169,9 @@ def test_profile_facets_are_searchable(api, cast):
     )
     assert [d["name"] for d in result["results"]] == ["bus-routes-catalog"]
     assert result["facets"]["update_cycle"] == {"monthly": 1}
+
+
+def test_a_resource_code_finds_its_dataset(api, cast):
+    api.ok("package_create", cast.editor, **GOV_RESOURCE)
+    result = api.ok("package_search", q='resource_code:"1010010001/000001"')
+    assert [d["name"] for d in result["results"]] == ["bus-routes-catalog"]

@@ -85,9 +85,16 @@ def register_profile_fields() -> None:
 
     for profile in profiles().values():
         for item in profile.dataset_fields:
-            if item.facetable and item.name not in FIELDS:
+            # Facetable fields, and unique codes (resource_code:1010010001/000001 finds one).
+            if (item.facetable or item.unique) and item.name not in FIELDS:
                 register(
-                    KeywordField(item.name, item.label["zh"], item.label["en"], _scalar(item.name))
+                    KeywordField(
+                        item.name,
+                        item.label["zh"],
+                        item.label["en"],
+                        _scalar(item.name),
+                        facetable=item.facetable,
+                    )
                 )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from portal.errors import SearchQueryError
 from portal.search.fields import FIELDS
@@ -252,7 +252,9 @@ def _date(text: str) -> datetime:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise SearchQueryError(f"Not a date: {text!r} (use 2024-01-01T00:00:00Z)") from None
-    return moment.replace(tzinfo=None)
+    if moment.tzinfo is not None:  # stored times are naive UTC
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
 
 
 def parse(text: str | None) -> Node:
