@@ -193,9 +193,8 @@ def test_who_finds_a_private_dataset_in_search(api, cast, private):
     for who in PEOPLE:
         person = getattr(cast, who)
         found = api.ok("package_search", person, q="成本", include_private=True)
-        assert [d["name"] for d in found["results"]] == (["bus-costs"] if who in READERS else []), (
-            who
-        )
+        expected = ["bus-costs"] if who in READERS else []
+        assert [d["name"] for d in found["results"]] == expected, who
         assert api.ok("package_search", person, q="成本")["count"] == 0, who
 
 
@@ -211,9 +210,8 @@ def test_who_finds_a_draft_in_search(api, cast, draft):
         found = api.ok(
             "package_search", person, q="出租车", include_drafts=True, include_private=True
         )
-        assert [d["name"] for d in found["results"]] == (
-            ["taxi-draft"] if who in EDITORS else []
-        ), who
+        expected = ["taxi-draft"] if who in EDITORS else []
+        assert [d["name"] for d in found["results"]] == expected, who
         assert api.ok("package_search", person, q="出租车")["count"] == 0, who
 
 
@@ -322,7 +320,7 @@ def test_who_may_create_a_user(api, cast):
     try_everyone(cast, SYSADMIN, attempt, after)
 
 
-def test_who_may_create_a_token_for_the_editor(api, client, cast):
+def test_who_may_create_a_token_for_the_editor(api, cast):
     def attempt(who, person):
         return api.post("api_token_create", person, user="transport-editor", name=f"by-{who}")
 

@@ -350,7 +350,7 @@ def test_resource_update_to_no_url_is_refused(api, cast, dataset):
     assert api.ok("resource_show", id=resource["id"]) == resource
 
 
-def test_deleted_resource_is_gone(client, api, cast, dataset):
+def test_deleted_resource_is_gone(client, api, cast, dataset, app):
     first = uploaded(client, cast.editor, package_id="bus-lines")
     second = api.ok("resource_create", cast.editor, package_id="bus-lines", url="https://x.cn/b")
     assert api.ok("resource_delete", cast.editor, id=first["id"]) is None
@@ -360,6 +360,10 @@ def test_deleted_resource_is_gone(client, api, cast, dataset):
     assert error(api.post("resource_show", id=first["id"]), 404)["__type"] == "Not Found Error"
     assert client.get(path_of(first["url"])).status_code == 404
     assert error(api.post("resource_delete", cast.editor, id=first["id"]), 404)
+    # The file stays until the dataset is purged (a deletion can still be looked into).
+    assert list(stored_files(app).values()) == [ROUTES]
+    api.ok("dataset_purge", cast.sysadmin, id="bus-lines")
+    assert stored_files(app) == {}
 
 
 def test_missing_resource_is_a_404(api, cast):

@@ -17,7 +17,7 @@ from portal.auth.permissions import (
     require_login,
     require_sysadmin,
 )
-from portal.catalog.actions.datasets import public_datasets, show_dict
+from portal.catalog.actions.datasets import emit_change, public_datasets, show_dict
 from portal.catalog.dictize import organization_summary
 from portal.catalog.models import Dataset, Member, Organization
 from portal.catalog.queries import dataset_loads, find_organization, find_user
@@ -172,9 +172,15 @@ def organization_update(context: Context, data_dict: dict[str, Any]) -> dict[str
     data.setdefault("name", org.name)
     payload = validate(OrganizationSchema(), data)
     _check_unique_name(context, payload["name"], org.id)
+    before = organization_summary(org)
     org.name = payload["name"]
     _apply(org, payload)
     context.session.flush()
+    if organization_summary(org) != before:
+        # Its datasets show the department (and are found by its titles): reindex them.
+        query = select(Dataset.id).where(Dataset.owner_org == org.id)
+        for dataset_id in context.session.scalars(query).all():
+            emit_change(context, dataset_id)
     return org_dict(context, org, package_counts(context))
 
 

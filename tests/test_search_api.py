@@ -237,9 +237,13 @@ def test_sort_orders(api, catalog):
     assert search(api, sort="name desc")["sort"] == "name desc"
 
 
-def test_recently_changed_dataset_comes_first_by_metadata_modified(api, cast, catalog):
-    api.ok("package_patch", cast.editor, id="bus-routes", notes="更新了站点")
-    assert names(search(api, sort="metadata_modified desc", rows=1)) == ["bus-routes"]
+def test_changes_a_moment_apart_are_sorted_newest_first(api, cast, catalog):
+    for name in ("ferry-a", "ferry-b", "ferry-c"):
+        api.ok("package_create", cast.editor, name=name, title="轮渡航线", owner_org="transport")
+    api.ok("package_patch", cast.editor, id="ferry-a", notes="更新了班次")
+    newest = ["ferry-a", "ferry-c", "ferry-b"]
+    assert names(search(api, q="轮渡", sort="metadata_modified desc")) == newest
+    assert names(search(api, sort="metadata_modified desc", rows=3)) == newest
 
 
 # --- facets ------------------------------------------------------------------------------------
