@@ -7,14 +7,18 @@ PORTAL_PORT ?= 5000
 STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql://portal:portal@127.0.0.1:5432/portal_test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+# Test instances live in memory when the machine has /dev/shm: the suite commits to SQLite
+# and the search index thousands of times, and fsync on disk would dominate its run time.
+PYTEST := $(BIN)/python -m pytest $(if $(wildcard /dev/shm),--basetemp=/dev/shm/portal-pytest-$(shell id -u),)
 
-.PHONY: run install test test-unit test-postgres test-redis lint services-postgres \
+.PHONY: run install test test-unit test-postgres test-redis test-browser lint services-postgres \
 	services-redis clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pybabel compile --statistics -d portal/web/translations
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -23,21 +27,28 @@ run: $(STAMP)
 	$(BIN)/portal db upgrade
 	$(BIN)/portal user ensure-admin
 	$(BIN)/portal demo
+	$(BIN)/portal search check >/dev/null || $(BIN)/portal search reindex
 	PORTAL_PORT=$(PORTAL_PORT) $(BIN)/portal serve --port $(PORTAL_PORT)
 
-test: test-unit test-postgres test-redis
+test: test-unit test-postgres test-redis test-browser
 
 test-unit: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -m "not postgres and not redis"
+	$(PYTEST) -m "not postgres and not redis and not browser"
 
 # The database tests again, on a real PostgreSQL server (installed and started if missing).
 test-postgres: $(STAMP) services-postgres
-	PORTAL_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -m "not redis and not server"
+	PORTAL_TEST_DATABASE_URL=$(PG_TEST_URL) $(PYTEST) -m "not redis and not server and not browser"
 
 # The job queue on a real Redis server (installed and started if missing).
 test-redis: $(STAMP) services-redis
-	PORTAL_TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/python -m pytest -m redis
+	PORTAL_TEST_REDIS_URL=$(REDIS_TEST_URL) $(PYTEST) -m redis
+
+# The pages in headless Chromium (Debian's, installed with its CJK font by scripts/browser.sh)
+# against the portal under gunicorn with the demo catalog: scenarios, axe-core, screenshots.
+test-browser: $(STAMP)
+	bash scripts/browser.sh
+	$(PYTEST) -m browser tests/browser
 
 services-postgres:
 	bash scripts/postgres.sh

@@ -27,6 +27,10 @@ def run_migrations_online() -> None:
         return
     engine = make_engine(config.get_main_option("sqlalchemy.url"))
     with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            # Batch migrations rebuild tables (copy, drop, rename): with foreign keys on, the
+            # drop would cascade and delete every row that refers to the old table.
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         _run(conn)
     engine.dispose()
 

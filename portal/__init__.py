@@ -22,6 +22,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     from portal.jobs.queue import JobQueue, load_tasks
     from portal.search import index as search_index
     from portal.storage import open_storage
+    from portal.web import init_app as init_web
     from portal.web.views import bp as web_bp
 
     settings = settings or Settings.from_env(**overrides)
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.register_blueprint(catalog_bp)
     app.register_blueprint(web_bp)
     app.register_blueprint(feeds_bp)
+    init_web(app, exempt=(api_bp,))  # languages, CSRF (the token-based API is exempt), errors
 
     @app.get("/healthz")
     def healthz() -> Response:

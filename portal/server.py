@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -23,23 +25,25 @@ class PortalServer(BaseApplication):
 
 
 def _start_embedded_worker(server) -> None:  # noqa: ANN001
-    # The embedded queue's worker lives in the gunicorn master as threads, so one
-    # `portal serve` runs everything; with Redis, separate `portal worker`s do it instead.
+    # With the embedded (SQLite) queue one `portal serve` runs everything: the job worker is a
+    # `portal worker` child process. Not threads in the gunicorn master: web workers forked
+    # while such a thread held a lock (SQLAlchemy's mapper lock, say) would hang forever.
     from portal import create_app
 
-    app = create_app()
-    queue = app.extensions["portal.queue"]
+    queue = create_app().extensions["portal.queue"]
     if queue.embedded:
-        consumer = queue.consumer(workers=2)
-        consumer.start()
-        server.portal_consumer = consumer
+        server.portal_worker = subprocess.Popen([sys.executable, "-m", "portal.cli", "worker"])
         server.log.info("Embedded job worker started on %s", queue.url)
 
 
 def _stop_embedded_worker(server) -> None:  # noqa: ANN001
-    consumer = getattr(server, "portal_consumer", None)
-    if consumer is not None:
-        consumer.stop(graceful=True)
+    worker = getattr(server, "portal_worker", None)
+    if worker is not None and worker.poll() is None:
+        worker.terminate()
+        try:
+            worker.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
 
 
 def run_gunicorn(host: str, port: int, workers: int) -> None:

@@ -90,7 +90,8 @@ def make_huey(url: str, name: str) -> Huey:
     options = {"store_intermediate_errors": False}
     if parsed.scheme == "sqlite":
         filename = url.removeprefix("sqlite:///")
-        return SqliteHuey(name=name, filename=filename, fsync=False, **options)
+        # Several gunicorn workers open the queue at once: wait for its lock, do not fail.
+        return SqliteHuey(name=name, filename=filename, fsync=False, timeout=30, **options)
     if parsed.scheme in ("redis", "rediss"):
         return RedisHuey(name=name, url=url, **options)
     if parsed.scheme == "memory":

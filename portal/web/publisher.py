@@ -1,0 +1,459 @@
+"""Department pages: login, dashboard, the dataset form, uploads, publishing, members and API
+tokens. Every write is an action call; the action's validation errors come back next to the
+fields they belong to."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import or_, select
+
+from portal.actions import call
+from portal.auth.models import User
+from portal.auth.passwords import check_password
+from portal.errors import ActionError, NotAuthorized, NotFound, ValidationError
+from portal.web import forms, lookups
+from portal.web.context import action_context
+from portal.web.i18n import bilingual
+from portal.web.views import PAGE_SIZE, bp, dataset_or_404, page_number, pagination, quote
+
+# A real Argon2 hash, checked when the user does not exist so both paths take as long.
+_DUMMY_HASH = None
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        from portal.auth.passwords import hash_password
+
+        _DUMMY_HASH = hash_password("not-a-password")
+    return _DUMMY_HASH
+
+
+def safe_next(target: str | None, default: str) -> str:
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or "\\" in target:
+        return default
+    return target
+
+
+def my_organizations(permission: str = "create_dataset") -> list[dict[str, Any]]:
+    """Departments where the current user holds a permission (cached for the request)."""
+    if not current_user.is_authenticated:
+        return []
+    cache = g.setdefault("portal_my_orgs", {})
+    if permission not in cache:
+        cache[permission] = call(
+            "organization_list_for_user", action_context(), {"permission": permission}
+        )
+    return cache[permission]
+
+
+def dataset_permissions(dataset: dict[str, Any]) -> dict[str, bool]:
+    editable = {o["id"] for o in my_organizations("update_dataset")}
+    can_edit = dataset.get("owner_org") in editable
+    return {"edit": can_edit}
+
+
+def _flash_error(exc: ActionError) -> None:
+    if isinstance(exc, ValidationError):
+        for key, value in exc.errors.items():
+            for message in forms.messages(value):
+                flash(f"{key}: {message}", "error")
+    else:
+        flash(forms.translate_error(exc.message) or _("That did not work."), "error")
+
+
+# --- login -----------------------------------------------------------------------------------
+
+
+@bp.route("/user/login", methods=["GET", "POST"])
+def login() -> Any:
+    error = None
+    username = ""
+    if request.method == "POST":
+        username = (request.form.get("username") or "").strip()
+        password = request.form.get("password") or ""
+        session = action_context().session
+        user = session.scalar(
+            select(User).where(or_(User.name == username, User.email == username)).limit(1)
+        )
+        valid = check_password(user.password_hash if user else _dummy_hash(), password)
+        if user is not None and valid and user.is_active:
+            login_user(user, remember=bool(request.form.get("remember")))
+            g.pop("portal_context", None)
+            target = safe_next(request.args.get("next"), url_for("web.dashboard"))
+            return redirect(target)
+        error = _("The user name or password is not correct.")
+    status = 401 if error else 200
+    return render_template("login.html", error=error, username=username), status
+
+
+@bp.post("/user/logout")
+def logout() -> Any:
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("web.home"))
+
+
+# --- dashboard -------------------------------------------------------------------------------
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard() -> str:
+    orgs = my_organizations("read")
+    editable = {o["id"] for o in my_organizations("update_dataset")}
+    chosen = request.args.get("org", "")
+    state = request.args.get("state", "")
+    names = [o["name"] for o in orgs if not chosen or o["name"] == chosen]
+    page = page_number()
+    result = {"count": 0, "results": []}
+    if names:
+        fq = " OR ".join(f"organization:{quote(n)}" for n in names)
+        fq_list = [f"({fq})"]
+        if state == "draft":
+            fq_list.append("state:draft")
+        elif state == "private":
+            fq_list += ["private:true", "-state:draft"]
+        elif state == "public":
+            fq_list += ["private:false", "-state:draft"]
+        result = call(
+            "package_search",
+            action_context(),
+            {
+                "fq_list": fq_list,
+                "include_private": True,
+                "include_drafts": True,
+                "rows": PAGE_SIZE,
+                "start": (page - 1) * PAGE_SIZE,
+                "sort": "metadata_modified desc",
+                "facet": False,
+            },
+        )
+    return render_template(
+        "dashboard.html",
+        orgs=orgs,
+        editable=editable,
+        chosen=chosen,
+        state=state,
+        result=result,
+        paging=pagination(result["count"], page),
+        admin_orgs=my_organizations("manage_group"),
+    )
+
+
+# --- the dataset form ------------------------------------------------------------------------
+
+
+def _profile(dataset_type: str | None) -> Any:
+    from schemas.profiles import dataset_types, profile_for_type
+
+    if dataset_type not in dataset_types():
+        dataset_type = "dataset"
+    return profile_for_type(dataset_type)
+
+
+def _type_options() -> list[tuple[str, str]]:
+    from portal.web.i18n import bilingual
+    from schemas.profiles import dataset_types, profile_for_type
+
+    return [(t, bilingual(profile_for_type(t).label)) for t in dataset_types()]
+
+
+def _render_form(
+    dataset: dict[str, Any] | None,
+    values: dict[str, Any],
+    profile_values: dict[str, Any],
+    errors: dict[str, Any],
+    status: int = 200,
+) -> tuple[str, int]:
+    profile = _profile(values.get("type"))
+    orgs = my_organizations("create_dataset")
+    if dataset is not None and dataset["owner_org"] not in {o["id"] for o in orgs}:
+        orgs = [dataset["organization"], *orgs]
+    shown = {"name", "title", "title_en", "notes", "owner_org", "tags", "groups", "license_id"}
+    shown |= {"url", "version", "author", "author_email", "maintainer", "maintainer_email"}
+    shown |= {"private", "type"} | profile.field_names
+    labels = {
+        "name": _("URL name"),
+        "title": _("Title (Chinese)"),
+        "title_en": _("Title (English)"),
+        "notes": _("Description"),
+        "owner_org": _("Department"),
+        "tags": _("Tags"),
+        "groups": _("Themes"),
+        "license_id": _("Licence"),
+        "url": _("Source web page"),
+        "version": _("Version"),
+        "author": _("Author"),
+        "author_email": _("Author email"),
+        "maintainer": _("Maintainer"),
+        "maintainer_email": _("Maintainer email"),
+    }
+    labels.update({f.name: bilingual(f.label) for f in profile.dataset_fields})
+    anchors = {"tags": "tag_string"}
+    summary = [
+        {
+            "field": anchors.get(key, key),
+            "label": labels.get(key, key),
+            "messages": forms.messages(value),
+            "known": key in shown,
+        }
+        for key, value in errors.items()
+    ]
+    return render_template(
+        "dataset_form.html",
+        dataset=dataset,
+        values=values,
+        errors={k: forms.messages(v) for k, v in errors.items()},
+        summary=summary,
+        profile=profile,
+        profile_fields=forms.profile_form(profile, profile_values, errors),
+        types=_type_options(),
+        orgs=orgs,
+        groups=sorted(lookups.groups().values(), key=lambda grp: grp["name"]),
+        licenses=list(lookups.licenses().values()),
+    ), status
+
+
+@bp.route("/dataset/new", methods=["GET", "POST"])
+@login_required
+def dataset_new() -> Any:
+    orgs = my_organizations("create_dataset")
+    if not orgs:
+        abort(403)
+    if request.method == "GET":
+        values = {"type": request.args.get("type", "dataset"), "owner_org": orgs[0]["id"]}
+        if request.args.get("owner_org") in {o["id"] for o in orgs} | {o["name"] for o in orgs}:
+            values["owner_org"] = request.args["owner_org"]
+        return _render_form(None, values, {}, {})
+    profile = _profile(request.form.get("type"))
+    data = forms.parse_dataset_form(request.form, profile)
+    data["state"] = "draft"
+    try:
+        created = _write("package_create", forms.for_create(data), profile, create=True)
+    except ValidationError as exc:
+        return _render_form(None, forms.values_from_payload(data), data, exc.errors, status=409)
+    flash(_("The dataset was saved as a draft. Add its files, then publish it."), "success")
+    return redirect(url_for("web.resource_new", name=created["name"]))
+
+
+def _write(action: str, data: dict[str, Any], profile: Any, create: bool) -> dict[str, Any]:
+    """Call the action; while the catalog does not accept profile fields yet, retry once with
+    them kept as extras (forms.profile_fallback)."""
+    try:
+        return call(action, action_context(), data)
+    except ValidationError as exc:
+        fallback = forms.profile_fallback(dict(data), exc.errors, profile)
+        if fallback is None:
+            raise
+        if create:
+            fallback = forms.for_create(fallback)
+        return call(action, action_context(), fallback)
+
+
+@bp.route("/dataset/edit/<name>", methods=["GET", "POST"])
+@login_required
+def dataset_edit(name: str) -> Any:
+    dataset = dataset_or_404(name)
+    if not dataset_permissions(dataset)["edit"]:
+        abort(403)
+    if request.method == "GET":
+        values = forms.form_values(dataset)
+        if request.args.get("type"):
+            values["type"] = request.args["type"]
+        profile = _profile(values["type"])
+        return _render_form(dataset, values, forms.stored_profile_values(dataset, profile), {})
+    profile = _profile(request.form.get("type"))
+    data = forms.parse_dataset_form(request.form, profile)
+    data["id"] = dataset["id"]
+    try:
+        try:
+            updated = call("package_patch", action_context(), data)
+        except ValidationError as exc:
+            with_extras = {**data, "extras": dataset.get("extras") or []}
+            fallback = forms.profile_fallback(with_extras, exc.errors, profile)
+            if fallback is None:
+                raise
+            updated = call("package_patch", action_context(), fallback)
+    except ValidationError as exc:
+        return _render_form(dataset, forms.values_from_payload(data), data, exc.errors, 409)
+    flash(_("Your changes were saved."), "success")
+    return redirect(url_for("web.dataset_page", name=updated["name"]))
+
+
+def _editable_dataset(name: str) -> dict[str, Any]:
+    dataset = dataset_or_404(name)
+    if not dataset_permissions(dataset)["edit"]:
+        abort(403)
+    return dataset
+
+
+@bp.post("/dataset/<name>/publish")
+@login_required
+def dataset_publish(name: str) -> Any:
+    dataset = _editable_dataset(name)
+    try:
+        call("package_patch", action_context(), {"id": dataset["id"], "state": "active"})
+        flash(_("The dataset is published."), "success")
+    except ActionError as exc:
+        _flash_error(exc)
+    return redirect(url_for("web.dataset_page", name=name))
+
+
+@bp.post("/dataset/<name>/visibility")
+@login_required
+def dataset_visibility(name: str) -> Any:
+    dataset = _editable_dataset(name)
+    private = request.form.get("private") == "true"
+    try:
+        call("package_patch", action_context(), {"id": dataset["id"], "private": private})
+        if private:
+            flash(_("The dataset is now private: only its department can see it."), "success")
+        else:
+            flash(_("The dataset is now public."), "success")
+    except ActionError as exc:
+        _flash_error(exc)
+    return redirect(url_for("web.dataset_page", name=name))
+
+
+@bp.route("/dataset/<name>/delete", methods=["GET", "POST"])
+@login_required
+def dataset_delete(name: str) -> Any:
+    dataset = _editable_dataset(name)
+    if request.method == "GET":
+        return render_template("confirm_delete.html", dataset=dataset, resource=None)
+    try:
+        call("package_delete", action_context(), {"id": dataset["id"]})
+    except ActionError as exc:
+        _flash_error(exc)
+        return redirect(url_for("web.dataset_page", name=name))
+    flash(_("The dataset was deleted."), "success")
+    return redirect(url_for("web.dashboard"))
+
+
+# --- resources -------------------------------------------------------------------------------
+
+
+@bp.route("/dataset/<name>/resource/new", methods=["GET", "POST"])
+@login_required
+def resource_new(name: str) -> Any:
+    dataset = _editable_dataset(name)
+    values: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        upload = request.files.get("upload")
+        values = {
+            key: (request.form.get(key) or "").strip()
+            for key in ("name", "description", "format", "url")
+        }
+        data: dict[str, Any] = {k: v for k, v in values.items() if v}
+        data["package_id"] = dataset["id"]
+        if upload is not None and upload.filename:
+            data["upload"] = upload
+            data.pop("url", None)
+        try:
+            call("resource_create", action_context(), data)
+        except ValidationError as exc:
+            errors = {k: forms.messages(v) for k, v in exc.errors.items()}
+            status = 409
+        else:
+            flash(_("The file was added."), "success")
+            if request.form.get("again"):
+                return redirect(url_for("web.resource_new", name=name))
+            return redirect(url_for("web.dataset_page", name=name))
+    return render_template(
+        "resource_form.html", dataset=dataset, values=values, errors=errors
+    ), status
+
+
+@bp.route("/dataset/<name>/resource/<resource_id>/delete", methods=["GET", "POST"])
+@login_required
+def resource_delete(name: str, resource_id: str) -> Any:
+    dataset = _editable_dataset(name)
+    resource = next((r for r in dataset["resources"] if r["id"] == resource_id), None)
+    if resource is None:
+        abort(404)
+    if request.method == "GET":
+        return render_template("confirm_delete.html", dataset=dataset, resource=resource)
+    try:
+        call("resource_delete", action_context(), {"id": resource_id})
+        flash(_("The file was removed."), "success")
+    except ActionError as exc:
+        _flash_error(exc)
+    return redirect(url_for("web.dataset_page", name=name))
+
+
+# --- department members ----------------------------------------------------------------------
+
+
+@bp.route("/organization/<name>/members", methods=["GET", "POST"])
+@login_required
+def members(name: str) -> Any:
+    try:
+        org = call("organization_show", action_context(), {"id": name, "include_users": True})
+    except NotFound:
+        abort(404)
+    if org["id"] not in {o["id"] for o in my_organizations("manage_group")}:
+        abort(403)
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        data = {
+            "id": org["id"],
+            "username": (request.form.get("username") or "").strip(),
+            "role": request.form.get("role") or "member",
+        }
+        try:
+            if request.form.get("remove"):
+                call("organization_member_delete", action_context(), data)
+                flash(_("%(user)s was removed.", user=data["username"]), "success")
+            else:
+                call("organization_member_create", action_context(), data)
+                flash(_("%(user)s is now a member.", user=data["username"]), "success")
+            return redirect(url_for("web.members", name=name))
+        except ValidationError as exc:
+            errors = {k: forms.messages(v) for k, v in exc.errors.items()}
+            status = 409
+        except (NotFound, NotAuthorized) as exc:
+            errors = {"username": [forms.translate_error(exc.message)]}
+            status = 409
+    return render_template("members.html", org=org, errors=errors), status
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+
+@bp.route("/user/tokens", methods=["GET", "POST"])
+@login_required
+def tokens() -> Any:
+    created = None
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        if request.form.get("revoke"):
+            try:
+                call("api_token_revoke", action_context(), {"jti": request.form["revoke"]})
+                flash(_("The token was revoked."), "success")
+            except ActionError as exc:
+                _flash_error(exc)
+            return redirect(url_for("web.tokens"))
+        label = (request.form.get("name") or "").strip()
+        try:
+            created = call(
+                "api_token_create", action_context(), {"user": current_user.name, "name": label}
+            )
+        except ValidationError as exc:
+            errors = {k: forms.messages(v) for k, v in exc.errors.items()}
+            status = 409
+    listed = call("api_token_list", action_context(), {})
+    response = render_template("tokens.html", tokens=listed, created=created, errors=errors)
+    return response, status, {"Cache-Control": "no-store"}

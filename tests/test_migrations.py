@@ -1,0 +1,35 @@
+"""Upgrading a database that already holds a catalog keeps every row."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from portal.migrate import upgrade
+
+
+def test_upgrading_an_existing_sqlite_catalog_keeps_its_rows(tmp_path):
+    path = tmp_path / "portal.db"
+    url = f"sqlite:///{path}"
+    upgrade(url, "0002")
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO organization (id, name, title, state, created) "
+            "VALUES ('o1', 'transport', '省交通运输厅', 'active', '2025-01-01')"
+        )
+        conn.execute(
+            "INSERT INTO dataset (id, name, title, private, state, type, owner_org, extras, "
+            "metadata_created, metadata_modified) VALUES ('d1', 'bus', '公交线路', 0, "
+            "'active', 'dataset', 'o1', '{}', '2025-01-01', '2025-01-01')"
+        )
+        conn.execute(
+            "INSERT INTO resource (id, package_id, url, position, state, extras, created, "
+            "metadata_modified) VALUES ('r1', 'd1', 'http://x/y.csv', 0, 'active', '{}', "
+            "'2025-01-01', '2025-01-01')"
+        )
+        conn.execute("INSERT INTO tag (id, name) VALUES ('t1', '公交')")
+        conn.execute("INSERT INTO dataset_tag (dataset_id, tag_id) VALUES ('d1', 't1')")
+    upgrade(url)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM resource").fetchone() == (1,)
+        assert conn.execute("SELECT count(*) FROM dataset_tag").fetchone() == (1,)
+        assert conn.execute("SELECT profile_fields FROM dataset").fetchone() == ("{}",)
