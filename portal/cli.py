@@ -205,5 +205,41 @@ def _any_sysadmin() -> User | None:
     return session.scalars(select(User).where(User.sysadmin.is_(True)).limit(1)).first()
 
 
+@main.group()
+def harvest() -> None:
+    """Harvest sources: list them, run one now, see its jobs."""
+
+
+@harvest.command("sources")
+@with_appcontext
+def harvest_sources() -> None:
+    """List the harvest sources with their last job."""
+    from harvesters.cli import list_sources
+
+    list_sources()
+
+
+@harvest.command("run")
+@click.argument("source")
+@click.option("--full", is_flag=True, help="Re-list and re-import everything, not only changes.")
+@with_appcontext
+def harvest_run(source: str, full: bool) -> None:
+    """Harvest SOURCE (name or id) now, in this process, with a progress bar."""
+    from harvesters.cli import run_source
+
+    run_source(source, full)
+
+
+@harvest.command("jobs")
+@click.argument("source")
+@click.option("--limit", type=int, default=20, show_default=True)
+@with_appcontext
+def harvest_jobs(source: str, limit: int) -> None:
+    """List the jobs of SOURCE, newest first."""
+    from harvesters.cli import list_jobs
+
+    list_jobs(source, limit)
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,5 +1,12 @@
 """Every model, imported in one place so Alembic and the app see the whole schema."""
 
+from harvesters.models import (
+    HarvestJob,
+    HarvestJobError,
+    HarvestPage,
+    HarvestRecord,
+    HarvestSource,
+)
 from portal.auth.models import ApiToken, User
 from portal.catalog.linkcheck_models import LinkCheck
 from portal.catalog.models import (
@@ -23,6 +30,11 @@ __all__ = [
     "Base",
     "Dataset",
     "Group",
+    "HarvestJob",
+    "HarvestJobError",
+    "HarvestPage",
+    "HarvestRecord",
+    "HarvestSource",
     "License",
     "LinkCheck",
     "Member",

@@ -37,7 +37,7 @@ class TaskSpec:
 
 TASKS: dict[str, TaskSpec] = {}
 # Modules that define tasks; imported by every app so web servers and workers know them all.
-TASK_MODULES = ("portal.search.tasks", "portal.catalog.linkcheck")
+TASK_MODULES = ("portal.search.tasks", "portal.catalog.linkcheck", "harvesters.tasks")
 
 
 def task(

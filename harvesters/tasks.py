@@ -1,0 +1,101 @@
+"""Harvest work on the job queue: run a job, start due sources every minute, reap dead jobs.
+
+A job is created first (a row, unique per unfinished source: see harvesters.models), then
+`harvest.run_job` is queued with its id; the task claims the job atomically (new -> running),
+so a duplicated queue message or a second worker cannot run it twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from harvesters.base import JobConflict, create_job, reap_stuck_jobs, run_job
+from harvesters.models import HarvestJob, HarvestSource
+from portal.database import utcnow
+from portal.jobs.queue import task
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+log = logging.getLogger(__name__)
+
+RUN_TASK = "harvest.run_job"
+PERIODS = {
+    "HOURLY": timedelta(hours=1),
+    "DAILY": timedelta(days=1),
+    "WEEKLY": timedelta(weeks=1),
+    "MONTHLY": timedelta(days=30),
+}
+
+
+@task(name=RUN_TASK, retries=0)
+def run_harvest_job(job_id: str) -> dict[str, object] | None:
+    """Run one harvest job to its end; the job row holds the outcome."""
+    job = run_job(current_app._get_current_object(), job_id)  # type: ignore[attr-defined]
+    if job is None:
+        return None
+    return {"id": job.id, "status": job.status, "message": job.message}
+
+
+def enqueue_job(app: Flask, job_id: str) -> None:
+    app.extensions["portal.queue"].enqueue(RUN_TASK, job_id)
+
+
+def due_sources(app: Flask, now: datetime | None = None) -> list[str]:
+    """Ids of enabled sources whose frequency says a job is due (none since a period)."""
+    now = now or utcnow()
+    with app.extensions["portal.db"].factory() as session:
+        last = (
+            select(HarvestJob.source_id, func.max(HarvestJob.created).label("last"))
+            .group_by(HarvestJob.source_id)
+            .subquery()
+        )
+        rows = session.execute(
+            select(HarvestSource.id, HarvestSource.frequency, last.c.last)
+            .outerjoin(last, last.c.source_id == HarvestSource.id)
+            .where(
+                HarvestSource.state == "active",
+                HarvestSource.enabled.is_(True),
+                HarvestSource.frequency.in_(list(PERIODS)),
+            )
+        ).all()
+    return [
+        source_id
+        for source_id, frequency, last_created in rows
+        if last_created is None or last_created + PERIODS[frequency] <= now
+    ]
+
+
+def schedule_due_jobs(app: Flask, now: datetime | None = None) -> list[str]:
+    """Create and queue a job for every due source; returns the new jobs' ids."""
+    created = []
+    for source_id in due_sources(app, now):
+        with app.extensions["portal.db"].factory() as session:
+            source = session.get(HarvestSource, source_id)
+            if source is None:
+                continue
+            try:
+                job = create_job(session, source, full=False, user_id=None)
+            except JobConflict:
+                continue  # a job is still new or running: the next due time will tell
+            created.append(job.id)
+    for job_id in created:
+        enqueue_job(app, job_id)
+    return created
+
+
+@task(name="harvest.schedule", retries=0, schedule={"minute": "*"})
+def schedule_harvests() -> list[str]:
+    """Every minute: start a job for each source whose frequency makes one due."""
+    return schedule_due_jobs(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+@task(name="harvest.reap", retries=0, schedule={"minute": "*"})
+def reap_harvest_jobs() -> list[str]:
+    """Every minute: fail jobs whose worker stopped beating (killed, crashed, restarted)."""
+    return reap_stuck_jobs(current_app._get_current_object())  # type: ignore[attr-defined]
