@@ -54,6 +54,9 @@ def run_gunicorn(host: str, port: int, workers: int) -> None:
         "threads": 4,
         "timeout": 120,
         "accesslog": "-",
+        # gunicorn's control socket defaults to one path per user, shared by every instance;
+        # the portal does not use it, and instances must share nothing.
+        "control_socket_disable": True,
         "when_ready": _start_embedded_worker,
         "on_exit": _stop_embedded_worker,
     }

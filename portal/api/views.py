@@ -115,6 +115,8 @@ def http_error(exc: HTTPException) -> Response:
         return error_response(name, _too_large())
     error = BadRequest(exc.description or exc.name)
     error.status = exc.code or 400
+    if error.status >= 500:
+        error.type_name = "Internal Server Error"
     return error_response(name, error)
 
 
