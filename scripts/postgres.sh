@@ -20,7 +20,8 @@ psql_su() { su postgres -c "psql -qtAX -c \"$1\""; }
 if [ "$(psql_su "SELECT 1 FROM pg_roles WHERE rolname='portal'")" != "1" ]; then
   psql_su "CREATE ROLE portal LOGIN PASSWORD 'portal'"
 fi
-if [ "$(psql_su "SELECT 1 FROM pg_database WHERE datname='portal_test'")" != "1" ]; then
-  psql_su "CREATE DATABASE portal_test OWNER portal ENCODING 'UTF8' TEMPLATE template0"
-fi
-echo "PostgreSQL $version is running with database portal_test."
+# A fresh test database every run: what an earlier run (or an older migration) left behind
+# must not decide whether this one passes.
+psql_su "DROP DATABASE IF EXISTS portal_test WITH (FORCE)"
+psql_su "CREATE DATABASE portal_test OWNER portal ENCODING 'UTF8' TEMPLATE template0"
+echo "PostgreSQL $version is running with a fresh database portal_test."
