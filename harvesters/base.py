@@ -56,7 +56,7 @@ from harvesters.models import (
     HarvestRecord,
     HarvestSource,
 )
-from portal.actions import Context, call
+from portal.actions import Context, _run_hooks, call
 from portal.auth.models import User
 from portal.catalog.actions.datasets import show_dict
 from portal.catalog.models import Dataset, Group, License, Organization
@@ -423,13 +423,6 @@ def transaction(context: Context) -> Iterator[None]:
         context.depth -= 1
     context.on_rollback.clear()
     _run_hooks(context.after_commit)
-
-
-def _run_hooks(hooks: list[Callable[[], None]]) -> None:
-    pending = list(hooks)
-    hooks.clear()
-    for hook in pending:
-        hook()
 
 
 @dataclass

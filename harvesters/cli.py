@@ -1,78 +1,66 @@
-"""The `portal harvest` commands (registered in portal.cli): sources, run, jobs."""
+"""The `portal harvest` commands (registered in portal.cli): sources, run, jobs.
+
+Listings go through the harvest actions as the site itself; `run` creates the job and runs it
+in this process (not on the queue) to show its progress.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 import click
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from harvesters.base import JobConflict, create_job, run_job
-from harvesters.models import COUNTS, HarvestJob, HarvestJobError, HarvestRecord, HarvestSource
+from harvesters.models import COUNTS, HarvestJob, HarvestJobError, HarvestSource
+from portal.actions import Context, call
 from portal.catalog.models import Organization
+from portal.errors import ActionError
 
 
-def _session():  # noqa: ANN202
-    return current_app.extensions["portal.db"].session()
+def _context() -> Context:
+    session = current_app.extensions["portal.db"].session()
+    return Context(session=session, app=current_app, ignore_auth=True)
 
 
-def _source(ident: str) -> HarvestSource:
-    source = (
-        _session()
-        .scalars(
-            select(HarvestSource).where(
-                or_(HarvestSource.id == ident, HarvestSource.name == ident),
-                HarvestSource.state == "active",
-            )
-        )
-        .first()
-    )
-    if source is None:
-        raise click.ClickException(f"No harvest source {ident!r} (see `portal harvest sources`).")
-    return source
+def _call(name: str, data: dict[str, Any]) -> Any:
+    try:
+        return call(name, _context(), data)
+    except ActionError as exc:
+        raise click.ClickException(exc.message or str(exc)) from None
 
 
-def _counts(job: HarvestJob) -> str:
-    return ", ".join(f"{getattr(job, key)} {key}" for key in COUNTS)
+def _counts(stats: dict[str, int]) -> str:
+    return ", ".join(f"{stats[key]} {key}" for key in COUNTS)
 
 
 def list_sources() -> None:
-    session = _session()
-    rows = session.execute(
-        select(HarvestSource, Organization.name)
-        .join(Organization, Organization.id == HarvestSource.owner_org)
-        .where(HarvestSource.state == "active")
-        .order_by(HarvestSource.name)
-    ).all()
-    if not rows:
+    sources = _call("harvest_source_list", {"limit": 1000})
+    if not sources:
         click.echo("No harvest sources yet (create one with the harvest_source_create action).")
         return
-    for source, org in rows:
-        last = session.scalars(
-            select(HarvestJob)
-            .where(HarvestJob.source_id == source.id)
-            .order_by(HarvestJob.created.desc())
-            .limit(1)
-        ).first()
-        datasets = session.scalar(
-            select(func.count()).where(
-                HarvestRecord.source_id == source.id,
-                HarvestRecord.dataset_id.is_not(None),
-                HarvestRecord.status != "withdrawn",
-            )
-        )
-        state = "enabled" if source.enabled else "disabled"
-        last_text = f"last job {last.status} {last.created:%Y-%m-%d %H:%M}" if last else "never run"
+    session = current_app.extensions["portal.db"].session()
+    orgs = dict(session.execute(select(Organization.id, Organization.name)).all())
+    for source in sources:
+        last = source["status"]["last_job"]
+        last_text = f"last job {last['status']} {last['created'][:16]}" if last else "never run"
+        state = "enabled" if source["enabled"] else "disabled"
         click.echo(
-            f"{source.name}  [{source.source_type}, {source.frequency}, {state}]  {org}  "
-            f"{datasets} datasets, {last_text}\n    {source.url}"
+            f"{source['name']}  [{source['source_type']}, {source['frequency']}, {state}]  "
+            f"{orgs.get(source['owner_org'], source['owner_org'])}  "
+            f"{source['status']['total_datasets']} datasets, {last_text}\n    {source['url']}"
         )
 
 
 def run_source(ident: str, full: bool) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    source = _source(ident)
+    shown = _call("harvest_source_show", {"id": ident})
+    session = app.extensions["portal.db"].session()
+    source = session.get(HarvestSource, shown["id"])
     try:
-        job = create_job(_session(), source, full=full)
+        job = create_job(session, source, full=full)
     except JobConflict as exc:
         raise click.ClickException(str(exc)) from None
     kind = "full" if full else "incremental where the source allows"
@@ -82,29 +70,23 @@ def run_source(ident: str, full: bool) -> None:
 
         def progress(current: HarvestJob, total: int | None) -> None:
             nonlocal done
-            if total is not None and total > bar.length:
-                bar.length = total
-            if current.gathered > bar.length:
-                bar.length = current.gathered
+            bar.length = max(bar.length or 0, total or 0, current.gathered)
             bar.update(current.gathered - done)
             done = current.gathered
 
         ended = run_job(app, job.id, progress=progress)
     if ended is None:
         raise click.ClickException("The job was started elsewhere meanwhile.")
-    click.echo(f"Job {ended.status}: {ended.gathered} listed; {_counts(ended)}.")
+    stats = {key: getattr(ended, key) for key in COUNTS}
+    click.echo(f"Job {ended.status}: {ended.gathered} listed; {_counts(stats)}.")
     if ended.message:
         click.echo(ended.message)
-    errors = (
-        _session()
-        .scalars(
-            select(HarvestJobError)
-            .where(HarvestJobError.job_id == ended.id)
-            .order_by(HarvestJobError.id)
-            .limit(10)
-        )
-        .all()
-    )
+    errors = session.scalars(
+        select(HarvestJobError)
+        .where(HarvestJobError.job_id == ended.id)
+        .order_by(HarvestJobError.id)
+        .limit(10)
+    ).all()
     for error in errors:
         click.echo(f"  [{error.stage}] {error.remote_id or '-'}: {error.message}")
     if ended.errored > len(errors):
@@ -114,23 +96,18 @@ def run_source(ident: str, full: bool) -> None:
 
 
 def list_jobs(ident: str, limit: int) -> None:
-    source = _source(ident)
-    jobs = (
-        _session()
-        .scalars(
-            select(HarvestJob)
-            .where(HarvestJob.source_id == source.id)
-            .order_by(HarvestJob.created.desc())
-            .limit(limit)
-        )
-        .all()
-    )
+    jobs = _call("harvest_job_list", {"source_id": ident, "limit": limit})
     if not jobs:
-        click.echo(f"{source.name} has no jobs yet.")
+        click.echo(f"{ident} has no jobs yet.")
     for job in jobs:
         took = ""
-        if job.started and job.finished:
-            took = f" in {(job.finished - job.started).total_seconds():.1f} s"
-        click.echo(f"{job.id}  {job.created:%Y-%m-%d %H:%M:%S}  {job.status}{took}: {_counts(job)}")
-        if job.message:
-            click.echo(f"    {job.message}")
+        if job["started"] and job["finished"]:
+            took = f" in {_seconds(job['started'], job['finished']):.1f} s"
+        created = job["created"][:19].replace("T", " ")
+        click.echo(f"{job['id']}  {created}  {job['status']}{took}: {_counts(job['stats'])}")
+        if job["message"]:
+            click.echo(f"    {job['message']}")
+
+
+def _seconds(start: str, end: str) -> float:
+    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()

@@ -4,6 +4,7 @@ duplicate remote ids and withdrawal rules."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -161,8 +162,15 @@ def test_withdrawal_waits_for_the_grace_period_and_honours_keep(
         (200, {"Content-Type": "application/json"}, b'{"success": true, "result": {"count": 7,'),
         (200, {"Content-Type": "text/html"}, b"<html>maintenance</html>"),
         (200, {"Content-Type": "application/json"}, b'{"success": false, "error": {}}'),
+        (
+            200,
+            {"Content-Type": "application/json"},
+            json.dumps(
+                {"success": True, "result": {"results": [ckan_dataset(1), ckan_dataset(2)]}}
+            ).encode(),
+        ),
     ],
-    ids=["http-500", "truncated", "malformed", "api-error"],
+    ids=["http-500", "truncated", "malformed", "api-error", "paging-stuck"],
 )
 def test_no_withdrawal_after_a_failing_source(app: Flask, cast, server, remote, failure) -> None:
     source = make_source(app, cast.transport, server.url("/"))
