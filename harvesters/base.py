@@ -37,7 +37,6 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -56,7 +55,7 @@ from harvesters.models import (
     HarvestRecord,
     HarvestSource,
 )
-from portal.actions import Context, _run_hooks, call
+from portal.actions import Context, call, run_hooks, transaction
 from portal.auth.models import User
 from portal.catalog.actions.datasets import show_dict
 from portal.catalog.models import Dataset, Group, License, Organization
@@ -403,26 +402,6 @@ class PageMemo:
 
 
 GOOD_STATUSES = ("added", "updated", "unchanged")
-
-
-@contextmanager
-def transaction(context: Context) -> Iterator[None]:
-    """One write transaction around several nested action calls, as `portal.actions.call`
-    makes around one: commit on success, roll back on error, then the after-commit hooks."""
-    begin_write(context.session)
-    context.depth += 1
-    try:
-        yield
-        context.session.commit()
-    except BaseException:
-        context.session.rollback()
-        context.after_commit.clear()
-        _run_hooks(context.on_rollback)
-        raise
-    finally:
-        context.depth -= 1
-    context.on_rollback.clear()
-    _run_hooks(context.after_commit)
 
 
 @dataclass
@@ -954,7 +933,7 @@ class HarvestRun:
         undo = self.context.on_rollback[rollback:]
         del self.context.on_rollback[rollback:]
         del self.context.after_commit[after:]
-        _run_hooks(undo)
+        run_hooks(undo)
 
     def _update_dict(
         self,

@@ -9,7 +9,8 @@ action in one transaction: commit on success, rollback on any error, then run af
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -117,26 +118,34 @@ def call(name: str, context: Context, data_dict: dict[str, Any]) -> Any:
     if context.depth:
         # Nested call (package_patch -> package_update): part of the caller's transaction.
         return spec.func(context, data_dict)
-    if not spec.side_effect_free:
+    with transaction(context, write=not spec.side_effect_free):
+        result = spec.func(context, data_dict)
+    return result
+
+
+@contextmanager
+def transaction(context: Context, write: bool = True) -> Iterator[None]:
+    """One transaction around the outermost action call(s) (harvesters batch several): commit
+    on success (reads too: it ends their snapshot without expiring loaded objects), roll back
+    and run the rollback hooks on any error, then run the after-commit hooks."""
+    if write:
         begin_write(context.session)
     context.depth += 1
     try:
-        result = spec.func(context, data_dict)
-        # Reads commit too: it ends their snapshot without expiring loaded objects.
+        yield
         context.session.commit()
     except BaseException:
         context.session.rollback()
         context.after_commit.clear()
-        _run_hooks(context.on_rollback)
+        run_hooks(context.on_rollback)
         raise
     finally:
         context.depth -= 1
     context.on_rollback.clear()
-    _run_hooks(context.after_commit)
-    return result
+    run_hooks(context.after_commit)
 
 
-def _run_hooks(hooks: list[Callable[[], None]]) -> None:
+def run_hooks(hooks: list[Callable[[], None]]) -> None:
     pending = list(hooks)
     hooks.clear()
     for hook in pending:
