@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import Flask, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import Settings
 
@@ -49,6 +50,9 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.register_blueprint(web_bp)
     app.register_blueprint(feeds_bp)
     init_web(app, exempt=(api_bp,))  # languages, CSRF (the token-based API is exempt), errors
+    if settings.trusted_proxies:
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     @app.get("/healthz")
     def healthz() -> Response:

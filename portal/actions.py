@@ -99,6 +99,7 @@ def load_actions() -> None:
     import portal.quality.actions  # noqa: F401
     import portal.search.actions  # noqa: F401
     import portal.site_actions  # noqa: F401
+    import portal.stats.actions  # noqa: F401
 
 
 def get_action(name: str) -> Callable[[Context, dict[str, Any]], Any]:

@@ -39,6 +39,9 @@ class Settings:
     max_json_bytes: int = 16 * 1024 * 1024
     # Check resource links in the background after each save (PORTAL_LINKCHECK=0 turns it off).
     link_check: bool = True
+    # Reverse proxies in front of the portal whose X-Forwarded-For/-Proto/-Host to trust
+    # (PORTAL_TRUSTED_PROXIES): the client address throttles logins and counts downloads.
+    trusted_proxies: int = 0
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -60,6 +63,8 @@ class Settings:
         }
         if env.get("PORTAL_LINKCHECK", "1").lower() in ("0", "false", "no", "off"):
             values["link_check"] = False
+        if "PORTAL_TRUSTED_PROXIES" in env:
+            values["trusted_proxies"] = int(env["PORTAL_TRUSTED_PROXIES"])
         if "PORTAL_MAX_UPLOAD_MB" in env:
             values["max_upload_bytes"] = int(env["PORTAL_MAX_UPLOAD_MB"]) * 1024 * 1024
         values.update(overrides)

@@ -23,9 +23,21 @@ class FullMatch(validate.Regexp):
         return value
 
 
+# Names that are page addresses (/dataset/new, /harvest/edit/...), refused as in CKAN.
+RESERVED_NAMES = frozenset({"new", "edit", "search"})
+
+
+def _not_reserved(value: str) -> str:
+    if value in RESERVED_NAMES:
+        raise MarshmallowError("That name cannot be used.")
+    return value
+
+
 def Name(**kwargs: Any) -> fields.String:  # noqa: N802 - reads like a field class
     return fields.String(
-        validate=FullMatch(NAME_RE, error=NAME_MESSAGE), error_messages=REQUIRED, **kwargs
+        validate=[FullMatch(NAME_RE, error=NAME_MESSAGE), _not_reserved],
+        error_messages=REQUIRED,
+        **kwargs,
     )
 
 

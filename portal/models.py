@@ -23,12 +23,14 @@ from portal.catalog.models import (
 )
 from portal.database import Base
 from portal.search.models import SearchOutbox
+from portal.stats.models import DownloadCount
 
 __all__ = [
     "Activity",
     "ApiToken",
     "Base",
     "Dataset",
+    "DownloadCount",
     "Group",
     "HarvestJob",
     "HarvestJobError",

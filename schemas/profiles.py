@@ -257,6 +257,7 @@ MESSAGES_ZH = {
     "Already used by another dataset.": "已被其他数据集使用。",
     "That URL is already in use.": "该网址名称已被使用。",
     "Organization does not exist": "部门不存在",
+    "That name cannot be used.": "不能使用这个名称。",
     "Must be 2 to 100 characters of lowercase letters (a-z), digits, '-' and '_'.": (
         "必须为 2 至 100 个小写字母（a-z）、数字、“-”或“_”。"
     ),

@@ -659,3 +659,12 @@ def test_activity_list_refuses_bad_paging(api, cast):
     for params in ({"limit": 0}, {"limit": 101}, {"offset": -1}, {"offset": 10**20}):
         response = api.post("package_activity_list", id="bus-lines", **params)
         assert response.status_code == 409, params
+
+
+@pytest.mark.parametrize("name", ["new", "edit", "search"])
+def test_names_that_are_page_addresses_are_refused(api, cast, name):
+    response = api.post(
+        "package_create", cast.editor, name=name, title="页面地址", owner_org="transport"
+    )
+    assert response.status_code == 409
+    assert response.get_json()["error"]["name"] == ["That name cannot be used."]

@@ -336,6 +336,17 @@ def test_resource_patch_changes_only_the_given_keys(client, api, cast, dataset):
     assert client.get(path_of(patched["url"])).data == ROUTES
 
 
+def test_patching_an_upload_to_a_link_drops_the_file_and_its_facts(
+    client, api, cast, dataset, app
+):
+    resource = uploaded(client, cast.editor, package_id="bus-lines")
+    patched = api.ok("resource_patch", cast.editor, id=resource["id"], url="https://x.cn/a.csv")
+    assert patched["url"] == "https://x.cn/a.csv" and patched["url_type"] is None
+    assert (patched["size"], patched["hash"]) == (None, None)
+    assert stored_files(app) == {}
+    assert client.get(path_of(resource["url"])).status_code == 404
+
+
 def test_resource_patch_of_a_link(api, cast, dataset):
     resource = api.ok(
         "resource_create", cast.editor, package_id="bus-lines", url="https://x.cn/a", name="线路"

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from portal.actions import call
+from portal.auth import throttle
 from portal.auth.passwords import hash_password
 from portal.web import forms
 from tests.conftest import create_dataset, site_context
+from tests.test_resources import stored_files
 from tests.test_web_pages import login_as, text
 
 
@@ -315,6 +318,191 @@ def test_dashboard_lists_drafts_private_and_public(client, app, editor, cast):
     assert "draft-one" in drafts and "public-one" not in drafts
     private = text(client.get("/dashboard?state=private"))
     assert "private-one" in private and "public-one" not in private
+
+
+def test_deleted_datasets_are_listed_for_their_department_and_restored(
+    client, app, editor, cast
+):
+    create_dataset(app, "bus-stops", cast.transport, title="公交站点")
+    create_dataset(app, "clinics", cast.health, title="诊所名录")
+    client.post("/dataset/bus-stops/delete", data={"csrf_token": csrf(client, "/dashboard")})
+    admin = site_context(app, cast.sysadmin.user)
+    call("package_delete", admin, {"id": "clinics"})
+    assert 'href="/dataset/bus-stops"' not in text(app.test_client().get("/dataset?q=公交站点"))
+    trash = text(client.get("/dashboard/deleted"))
+    assert "公交站点" in trash and "诊所名录" not in trash  # another department's
+    page = text(client.get("/dataset/bus-stops"))
+    assert "此数据集已删除" in page and "恢复" in page
+    response = client.post(
+        "/dataset/bus-stops/restore", data={"csrf_token": csrf(client, "/dashboard/deleted")}
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/dataset/bus-stops"
+    assert call("package_show", site_context(app), {"id": "bus-stops"})["state"] == "active"
+    assert 'href="/dataset/bus-stops"' in text(app.test_client().get("/dataset?q=公交站点"))
+    assert "公交站点" not in text(client.get("/dashboard/deleted"))
+    # Others cannot restore it: a member reads the department but may not edit.
+    call("package_delete", admin, {"id": "bus-stops"})
+    login_as(client, cast.member)
+    assert client.post(
+        "/dataset/bus-stops/restore", data={"csrf_token": csrf(client, "/dashboard")}
+    ).status_code in (403, 404)
+    assert call("package_show", admin, {"id": "bus-stops"})["state"] == "deleted"
+
+
+def test_the_trash_list_only_shows_departments_the_caller_edits(api, app, cast):
+    create_dataset(app, "bus-stops", cast.transport)
+    create_dataset(app, "clinics", cast.health)
+    admin = site_context(app, cast.sysadmin.user)
+    for name in ("bus-stops", "clinics"):
+        call("package_delete", admin, {"id": name})
+    mine = api.ok("package_trash_list", cast.editor)
+    assert [d["name"] for d in mine["results"]] == ["bus-stops"] and mine["count"] == 1
+    assert api.ok("package_trash_list", cast.member)["count"] == 0
+    assert api.ok("package_trash_list", cast.sysadmin)["count"] == 2
+    refused = api.post("package_trash_list", cast.editor, owner_org=cast.health.name)
+    assert refused.status_code == 403
+    assert api.post("package_trash_list", cast.anonymous).status_code == 403
+
+
+# --- editing resources -----------------------------------------------------------------------
+
+
+def _upload_through_form(client, name: str, content: bytes, filename: str) -> None:
+    client.post(
+        f"/dataset/{name}/resource/new",
+        data={
+            "csrf_token": csrf(client, f"/dataset/{name}/resource/new"),
+            "name": "站点表",
+            "upload": (io.BytesIO(content), filename),
+        },
+        content_type="multipart/form-data",
+    )
+
+
+def test_editing_a_resource_changes_its_metadata_and_keeps_the_file(client, app, editor, cast):
+    create_dataset(app, "bus-stops", cast.transport)
+    _upload_through_form(client, "bus-stops", "站点\n火车站\n".encode(), "stops.csv")
+    resource = call("package_show", site_context(app), {"id": "bus-stops"})["resources"][0]
+    edit_url = f"/dataset/bus-stops/resource/{resource['id']}/edit"
+    assert f'href="{edit_url}"' in text(client.get("/dataset/bus-stops"))
+    page = text(client.get(edit_url))
+    assert "编辑文件或链接" in page and "当前文件：stops.csv" in page and 'value="站点表"' in page
+    response = client.post(
+        edit_url,
+        data={"csrf_token": csrf(client, edit_url), "name": "站点表（2024）", "format": "CSV"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    changed = call("resource_show", site_context(app), {"id": resource["id"]})
+    assert changed["name"] == "站点表（2024）"
+    assert changed["url_type"] == "upload" and changed["hash"] == resource["hash"]
+    download = app.test_client().get(f"/dataset/{changed['package_id']}/resource/"
+                                      f"{changed['id']}/download/stops.csv")
+    assert download.status_code == 200 and download.data == "站点\n火车站\n".encode()
+
+
+def test_replacing_a_file_and_switching_to_a_link(client, app, editor, cast):
+    create_dataset(app, "bus-stops", cast.transport)
+    _upload_through_form(client, "bus-stops", b"a,b\n1,2\n", "stops.csv")
+    resource = call("package_show", site_context(app), {"id": "bus-stops"})["resources"][0]
+    edit_url = f"/dataset/bus-stops/resource/{resource['id']}/edit"
+    replacement = "站点,线路\n火车站,1路\n西站,2路\n".encode("gb18030")
+    response = client.post(
+        edit_url,
+        data={
+            "csrf_token": csrf(client, edit_url),
+            "name": "站点表",
+            "format": "CSV",
+            "upload": (io.BytesIO(replacement), "stops-2024.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302, text(response)
+    replaced = call("resource_show", site_context(app), {"id": resource["id"]})
+    assert replaced["size"] == len(replacement) and replaced["hash"] != resource["hash"]
+    assert replaced["url"].endswith("/download/stops-2024.csv")
+    assert list(stored_files(app).values()) == [replacement]  # the old file is gone
+    # Switch to a link: the uploaded file and what was measured of it go.
+    response = client.post(
+        edit_url,
+        data={
+            "csrf_token": csrf(client, edit_url),
+            "name": "站点表",
+            "url": "https://data.example.gov.cn/stops.csv",
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    linked = call("resource_show", site_context(app), {"id": resource["id"]})
+    assert linked["url"] == "https://data.example.gov.cn/stops.csv"
+    assert linked["url_type"] is None and linked["size"] is None and linked["hash"] is None
+    assert stored_files(app) == {}
+
+
+def test_resource_edit_errors_are_shown_and_outsiders_refused(client, app, editor, cast):
+    create_dataset(app, "bus-stops", cast.transport)
+    admin = site_context(app, cast.sysadmin.user)
+    resource = call(
+        "resource_create", admin, {"package_id": "bus-stops", "url": "https://example.org/a.csv"}
+    )
+    edit_url = f"/dataset/bus-stops/resource/{resource['id']}/edit"
+    response = client.post(
+        edit_url,
+        data={"csrf_token": csrf(client, edit_url), "name": "x", "url": ""},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 409 and "请填写网址或上传文件" in text(response)
+    assert call("resource_show", admin, {"id": resource["id"]})["url"] == (
+        "https://example.org/a.csv"
+    )
+    assert client.get("/dataset/bus-stops/resource/nope/edit").status_code == 404
+    login_as(client, cast.outsider)
+    assert client.get(edit_url).status_code == 403
+
+
+# --- login throttling ------------------------------------------------------------------------
+
+
+def _try_login(client, password: str, address: str = "203.0.113.7"):
+    return client.post(
+        "/user/login",
+        data={
+            "username": "transport-editor",
+            "password": password,
+            "csrf_token": csrf(client, "/user/login"),
+        },
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_repeated_failed_logins_are_slowed_down_per_address(client, app, cast):
+    session = app.extensions["portal.db"].session()
+    session.merge(cast.editor.user).password_hash = hash_password("correct horse battery")
+    session.commit()
+    for _ in range(throttle.PER_ACCOUNT):
+        assert _try_login(client, "wrong").status_code == 401
+    locked = _try_login(client, "correct horse battery")
+    assert locked.status_code == 429 and "尝试失败次数过多" in text(locked)
+    assert 0 < int(locked.headers["Retry-After"]) <= throttle.WINDOW.total_seconds() + 1
+    # Someone else, elsewhere, is not locked out of the same account.
+    assert _try_login(app.test_client(), "correct horse battery", "198.51.100.9").status_code == 302
+    # Once the window has passed the address may try again.
+    later = datetime.now(UTC).replace(tzinfo=None) + throttle.WINDOW + timedelta(seconds=1)
+    assert throttle.retry_after(session, "transport-editor", "203.0.113.7", now=later) == 0
+    session.rollback()  # end the read: PostgreSQL's next test truncates these tables
+
+
+def test_a_successful_login_clears_earlier_failures(client, app, cast):
+    session = app.extensions["portal.db"].session()
+    session.merge(cast.editor.user).password_hash = hash_password("correct horse battery")
+    session.commit()
+    for _ in range(throttle.PER_ACCOUNT - 1):
+        _try_login(client, "wrong")
+    assert _try_login(client, "correct horse battery").status_code == 302
+    client.post("/user/logout", data={"csrf_token": csrf(client, "/dashboard")})
+    for _ in range(throttle.PER_ACCOUNT - 1):
+        assert _try_login(client, "wrong").status_code == 401
+    assert _try_login(client, "correct horse battery").status_code == 302
 
 
 # --- members and tokens ----------------------------------------------------------------------

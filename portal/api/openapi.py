@@ -25,6 +25,7 @@ from portal.api import result_schemas as rs
 from portal.catalog.schemas import ResourceSchema as InputResourceSchema
 from portal.fields import StrictSchema, Upload
 from portal.quality.result_schemas import QualityReportResultSchema
+from portal.stats import result_schemas as srs
 
 OPENAPI_VERSION = "3.0.3"
 TITLE = "Open Data Portal Action API"
@@ -96,10 +97,13 @@ RESULTS: dict[str, Any] = {
     "package_autocomplete": _many(rs.AutocompleteSchema),
     "package_create": rs.PackageSchema,
     "package_delete": None,
+    "package_download_stats": srs.DownloadStatsResultSchema,
     "package_list": NAMES,
     "package_patch": rs.PackageSchema,
+    "package_popular": _many(srs.PopularPackageSchema),
     "package_search": rs.SearchResultSchema,
     "package_show": rs.PackageSchema,
+    "package_trash_list": rs.TrashListSchema,
     "package_update": rs.PackageSchema,
     "resource_create": rs.ResourceSchema,
     "resource_delete": None,
@@ -138,12 +142,15 @@ IDENTIFIED = {
 TAGS = {
     "portal.catalog.actions.datasets": "Datasets",
     "portal.catalog.actions.resources": "Resources",
+    "portal.catalog.actions.trash": "Datasets",
     "portal.catalog.actions.organizations": "Organizations",
     "portal.catalog.actions.groups": "Groups",
     "portal.catalog.actions.vocabulary": "Tags and licences",
     "portal.search.actions": "Search",
     "portal.auth.actions": "Users and tokens",
     "portal.site_actions": "Site",
+    "portal.stats.actions": "Statistics",
+    "harvesters.actions": "Harvesting",
 }
 
 # Descriptions for the fields of an action's input schema, by action and observed field name.
@@ -314,8 +321,9 @@ class SchemaNames:
     """apispec's schema_name_resolver: one unique component name per schema key (the class and
     its only/exclude/partial/... modifiers), so apispec never has to rename (and warn).
 
-    Result schemas are named after their class (PackageSchema -> Package); input schemas get an
-    `Input` suffix (PackageSchema -> PackageInput, with partial=... -> PackagePartialInput).
+    Result schemas (any domain's `result_schemas` module) are named after their class
+    (PackageSchema -> Package); input schemas get an `Input` suffix (PackageSchema ->
+    PackageInput, with partial=... -> PackagePartialInput).
     Classes that share a name (two modules, or schemas built with Schema.from_dict) and other
     modifier variants are numbered: GeneratedInput, GeneratedInput2, ...
     """
@@ -338,7 +346,7 @@ class SchemaNames:
             return self.names[key]
         cls = type(instance)
         base = cls.__name__.removesuffix("Schema") or cls.__name__
-        if cls.__module__ != rs.__name__:
+        if not cls.__module__.endswith("result_schemas"):  # results: <domain>.result_schemas
             base += ("Partial" if instance.partial else "") + "Input"
         name, number = base, 1
         while name in self.taken:

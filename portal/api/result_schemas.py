@@ -313,3 +313,29 @@ class StatusSchema(ResultSchema):
     locale_default = Str()
     extensions = fields.List(fields.String(), required=True)
     backends = fields.Nested(BackendsSchema, required=True)
+
+
+class TrashOrganizationSchema(ResultSchema):
+    id = Str()
+    name = Str()
+    title = NullStr()
+    title_en = NullStr()
+
+
+class TrashItemSchema(ResultSchema):
+    """A deleted dataset in package_trash_list."""
+
+    id = Str()
+    name = Str()
+    title = NullStr()
+    title_en = NullStr()
+    type = Str()
+    private = fields.Boolean(required=True)
+    owner_org = NullStr()
+    organization = fields.Nested(TrashOrganizationSchema, required=True, allow_none=True)
+    metadata_modified = Timestamp(required=True)
+
+
+class TrashListSchema(ResultSchema):
+    count = fields.Integer(required=True)
+    results = fields.List(fields.Nested(TrashItemSchema), required=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.database import Base, new_id, utcnow
@@ -55,3 +55,19 @@ class ApiToken(Base):
     last_access: Mapped[datetime | None] = mapped_column(DateTime)
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class LoginFailure(Base):
+    """A failed password login, kept for a short while to slow down password guessing
+    (portal.auth.throttle)."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (
+        Index("ix_login_failure_username_created", "username", "created"),
+        Index("ix_login_failure_ip_created", "ip", "created"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(254))
+    ip: Mapped[str] = mapped_column(String(45))
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import or_, select
 
 from portal.actions import call
+from portal.auth import throttle
 from portal.auth.models import User
 from portal.auth.passwords import check_password
 from portal.errors import ActionError, NotAuthorized, NotFound, ValidationError
@@ -81,15 +82,28 @@ def login() -> Any:
         username = (request.form.get("username") or "").strip()
         password = request.form.get("password") or ""
         session = action_context().session
+        address = request.remote_addr or "unknown"
+        wait = throttle.retry_after(session, username, address)
+        if wait:
+            # The password is not even checked: a locked-out guesser learns nothing.
+            minutes = max(1, -(-wait // 60))
+            error = _(
+                "Too many failed attempts. Please try again in %(minutes)s minutes.",
+                minutes=minutes,
+            )
+            page = render_template("login.html", error=error, username=username)
+            return page, 429, {"Retry-After": str(wait)}
         user = session.scalar(
             select(User).where(or_(User.name == username, User.email == username)).limit(1)
         )
         valid = check_password(user.password_hash if user else _dummy_hash(), password)
         if user is not None and valid and user.is_active:
+            throttle.clear(session, username, address)
             login_user(user, remember=bool(request.form.get("remember")))
             g.pop("portal_context", None)
             target = safe_next(request.args.get("next"), url_for("web.dashboard"))
             return redirect(target)
+        throttle.record_failure(session, username, address)
         error = _("The user name or password is not correct.")
     status = 401 if error else 200
     return render_template("login.html", error=error, username=username), status
@@ -339,6 +353,32 @@ def dataset_delete(name: str) -> Any:
     return redirect(url_for("web.dashboard"))
 
 
+@bp.post("/dataset/<name>/restore")
+@login_required
+def dataset_restore(name: str) -> Any:
+    dataset = _editable_dataset(name)
+    try:
+        call("package_patch", action_context(), {"id": dataset["id"]})
+    except ActionError as exc:
+        _flash_error(exc)
+        return redirect(url_for("web.trash"))
+    flash(_("The dataset was restored."), "success")
+    return redirect(url_for("web.dataset_page", name=name))
+
+
+@bp.get("/dashboard/deleted")
+@login_required
+def trash() -> str:
+    """Deleted datasets of my departments, each with a button to restore it."""
+    page = page_number()
+    result = call(
+        "package_trash_list",
+        action_context(),
+        {"limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE},
+    )
+    return render_template("trash.html", result=result, paging=pagination(result["count"], page))
+
+
 # --- resources -------------------------------------------------------------------------------
 
 
@@ -371,17 +411,57 @@ def resource_new(name: str) -> Any:
                 return redirect(url_for("web.resource_new", name=name))
             return redirect(url_for("web.dataset_page", name=name))
     return render_template(
-        "resource_form.html", dataset=dataset, values=values, errors=errors
+        "resource_form.html", dataset=dataset, resource=None, values=values, errors=errors
     ), status
+
+
+@bp.route("/dataset/<name>/resource/<resource_id>/edit", methods=["GET", "POST"])
+@login_required
+def resource_edit(name: str, resource_id: str) -> Any:
+    """Change a resource's name, description or format, replace its file, or switch between an
+    uploaded file and a link."""
+    dataset = _editable_dataset(name)
+    resource = _resource_or_404(dataset, resource_id)
+    values = {key: resource.get(key) or "" for key in ("name", "description", "format")}
+    values["url"] = resource["url"] if resource.get("url_type") != "upload" else ""
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = {
+            key: (request.form.get(key) or "").strip()
+            for key in ("name", "description", "format", "url")
+        }
+        data: dict[str, Any] = {"id": resource_id, **values}
+        upload = request.files.get("upload")
+        if upload is not None and upload.filename:
+            # The new file's own type, not the one measured of the file it replaces.
+            data.update(upload=upload, url="", mimetype=None)
+        elif not values["url"] and resource.get("url_type") == "upload":
+            data["url"] = resource["url"]  # no new link: the uploaded file stays
+        try:
+            call("resource_patch", action_context(), data)
+        except ValidationError as exc:
+            errors = {k: forms.messages(v) for k, v in exc.errors.items()}
+        else:
+            flash(_("Your changes were saved."), "success")
+            return redirect(url_for("web.resource_page", name=name, resource_id=resource_id))
+    page = render_template(
+        "resource_form.html", dataset=dataset, resource=resource, values=values, errors=errors
+    )
+    return page, 409 if errors else 200
+
+
+def _resource_or_404(dataset: dict[str, Any], resource_id: str) -> dict[str, Any]:
+    resource = next((r for r in dataset["resources"] if r["id"] == resource_id), None)
+    if resource is None:
+        abort(404)
+    return resource
 
 
 @bp.route("/dataset/<name>/resource/<resource_id>/delete", methods=["GET", "POST"])
 @login_required
 def resource_delete(name: str, resource_id: str) -> Any:
     dataset = _editable_dataset(name)
-    resource = next((r for r in dataset["resources"] if r["id"] == resource_id), None)
-    if resource is None:
-        abort(404)
+    resource = _resource_or_404(dataset, resource_id)
     if request.method == "GET":
         return render_template("confirm_delete.html", dataset=dataset, resource=resource)
     try:

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from flask import Flask, current_app, request, url_for
 from markupsafe import Markup, escape
 
-from portal.web import i18n
+from portal.web import i18n, lookups
 from portal.web.markdown import plain_text, render_markdown
 
 
@@ -79,6 +79,7 @@ def init_app(app: Flask) -> None:
         format_badge=format_badge,
         highlighted=highlighted,
         download_url=download_url,
+        value_label=lookups.value_label,
         max_upload_mb=lambda: (
             current_app.extensions["portal.settings"].max_upload_bytes // (1024 * 1024)
         ),

@@ -95,6 +95,24 @@ def pagination(count: int, page: int) -> dict[str, int]:
 # --- home, search ----------------------------------------------------------------------------
 
 
+HOME_POPULAR = 6
+
+
+def most_downloaded(context: Context, limit: int) -> list[dict[str, Any]]:
+    """The most downloaded datasets (package_popular), topped up with the most recently updated
+    ones while fewer than `limit` have downloads, so a new site's list is never empty."""
+    popular = call("package_popular", context, {"limit": limit})
+    if len(popular) < limit:
+        recent = call(
+            "package_search",
+            context,
+            {"rows": 2 * limit, "sort": "metadata_modified desc", "facet": False},
+        )
+        shown = {d["id"] for d in popular}
+        popular += [d for d in recent["results"] if d["id"] not in shown][: limit - len(popular)]
+    return popular
+
+
 @bp.get("/")
 def home() -> str:
     context = action_context()
@@ -103,13 +121,7 @@ def home() -> str:
         context,
         {"rows": 6, "sort": "metadata_created desc", "facet": False},
     )
-    # "Most downloaded" needs usage statistics (portal/stats, not built yet); until they exist
-    # the section shows the most recently updated datasets instead.
-    popular = call(
-        "package_search",
-        context,
-        {"rows": 6, "sort": "metadata_modified desc", "facet": False},
-    )
+    popular = most_downloaded(context, HOME_POPULAR)
     themes = sorted(lookups.groups().values(), key=lambda grp: -grp.get("package_count", 0))
     departments = sorted(
         lookups.organizations().values(), key=lambda org: -org.get("package_count", 0)
@@ -118,7 +130,7 @@ def home() -> str:
         "home.html",
         count=newest["count"],
         newest=newest["results"],
-        popular=popular["results"],
+        popular=popular,
         themes=themes,
         departments=departments,
     )
@@ -242,6 +254,7 @@ def dataset_page(name: str) -> str:
         jsonld=dataset_jsonld(dataset, page_url, site),
         license_title=lookups.license_title(dataset.get("license_id")),
         can=dataset_permissions(dataset),
+        downloads=show("package_download_stats", {"id": dataset["id"]}),
     )
 
 
@@ -256,8 +269,15 @@ def resource_page(name: str, resource_id: str) -> str:
     storage = current_app.extensions["portal.storage"]
     preview = build_preview(storage, resource, model.storage_key if model else None)
     site = request.url_root.rstrip("/")
+    from portal.web.publisher import dataset_permissions
+
     return render_template(
-        "resource.html", dataset=dataset, resource=resource, preview=preview, site=site
+        "resource.html",
+        dataset=dataset,
+        resource=resource,
+        preview=preview,
+        site=site,
+        can=dataset_permissions(dataset),
     )
 
 
@@ -385,4 +405,5 @@ def robots() -> Response:
     return Response(text, mimetype="text/plain")
 
 
-from portal.web import publisher  # noqa: E402, F401  (registers the publisher pages on bp)
+# Importing these registers their pages on bp.
+from portal.web import harvest, publisher  # noqa: E402, F401

@@ -74,6 +74,13 @@ with app.app_context():
         pass  # a copied instance may have the user already
     call("organization_member_create", context,
          {"id": "transport-dept", "username": NAME, "role": "editor"})
+    try:
+        call("harvest_source_create", context, {
+            "name": "transport-ckan", "title": "交通运输厅 CKAN 目录",
+            "url": "https://data.example.gov.cn/api/3", "source_type": "ckan",
+            "owner_org": "transport-dept", "frequency": "WEEKLY"})
+    except ValidationError:
+        pass
 """
 
 

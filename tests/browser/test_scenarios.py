@@ -155,12 +155,24 @@ def test_no_serious_accessibility_violations(page, live_server, path):
     assert axe_violations(page) == []
 
 
-def test_no_serious_accessibility_violations_on_the_forms(page):
+def test_no_serious_accessibility_violations_on_the_forms(page, live_server):
     page.goto("/user/login")
     assert axe_violations(page) == []
     log_in(page)
     assert axe_violations(page) == []
-    for path in ("/dataset/new", "/dataset/new?type=cn-gov", "/user/tokens"):
+    found = api(live_server, "package_search", fq="organization:transport-dept", rows=1)
+    dataset = found["results"][0]
+    resource_edit = f"/dataset/{dataset['name']}/resource/{dataset['resources'][0]['id']}/edit"
+    for path in (
+        "/dataset/new",
+        "/dataset/new?type=cn-gov",
+        "/user/tokens",
+        resource_edit,
+        "/dashboard/deleted",
+        "/harvest",
+        "/harvest/new",
+        "/harvest/transport-ckan",
+    ):
         page.goto(path)
         assert axe_violations(page) == [], path
 

@@ -6,5 +6,6 @@ from portal.catalog.actions import (  # noqa: F401
     organizations,
     profiles,
     resources,
+    trash,
     vocabulary,
 )

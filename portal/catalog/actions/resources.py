@@ -32,9 +32,16 @@ def apply_resource_fields(resource: Resource, item: dict[str, Any], keep_upload:
     url = item.get("url") or ""
     # The client sent back our download URL (or the filename, or no URL): keep the file.
     keeps_file = keep_upload and resource.url_type == "upload" and _points_at_upload(resource, url)
+    # An upload replaced by a link: the facts measured of the old file no longer describe it,
+    # even when a client echoes them back (resource_patch with only a new url).
+    drops_file = resource.url_type == "upload" and not keeps_file
     for key in FIELDS:
-        if not (keeps_file and key in FILE_FACTS):
-            setattr(resource, key, item.get(key))
+        if keeps_file and key in FILE_FACTS:
+            continue
+        value = item.get(key)
+        if drops_file and key in FILE_FACTS and value == getattr(resource, key):
+            value = None
+        setattr(resource, key, value)
     resource.extras = item.get("extras") or {}
     if not keeps_file:
         resource.url = url
@@ -88,13 +95,23 @@ def resource_update(context: Context, data_dict: dict[str, Any]) -> dict[str, An
     payload = validate(ResourceUpdateSchema(), data_dict)
     resource, dataset = _find(context, payload["id"])
     require(can_edit_dataset(context, dataset), f"Not authorized to edit resource {payload['id']}")
+    old_key = resource.storage_key
     apply_resource_fields(resource, payload, keep_upload=True)
     if payload.get("upload") is not None:
         _store_upload(context, resource, payload["upload"])
     elif not resource.url:
         raise ValidationError({"url": ["Give a URL or upload a file."]})
+    elif old_key and resource.url_type != "upload":
+        _drop_file(context, resource, old_key)
     _saved(context, dataset, "changed package")
     return resource_dictize(resource, context.settings.site_url)
+
+
+def _drop_file(context: Context, resource: Resource, key: str) -> None:
+    """The resource now links elsewhere: its uploaded file goes once the change is committed."""
+    resource.storage_key = None
+    storage = context.storage
+    context.after_commit.append(lambda: storage.delete(key))
 
 
 @action(schema=ResourceUpdateSchema)

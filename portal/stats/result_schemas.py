@@ -1,0 +1,44 @@
+"""marshmallow *output* schemas of the download statistics actions, for the OpenAPI document
+(portal.api.openapi RESULTS: package_popular, package_download_stats)."""
+
+from __future__ import annotations
+
+from marshmallow import fields
+
+from portal.api.result_schemas import ResultSchema, SearchPackageSchema, Str
+
+
+class PopularPackageSchema(SearchPackageSchema):
+    """A dataset as package_search returns it, with its download count."""
+
+    downloads = fields.Integer(
+        required=True, metadata={"description": "Downloads counted (in the `days` asked for)."}
+    )
+
+
+class DownloadSummarySchema(ResultSchema):
+    """CKAN's tracking_summary."""
+
+    total = fields.Integer(required=True, metadata={"description": "All downloads."})
+    recent = fields.Integer(
+        required=True, metadata={"description": "Downloads of the last 14 days, today included."}
+    )
+
+
+class DownloadDaySchema(ResultSchema):
+    day = Str(metadata={"description": "A day (UTC).", "example": "2026-05-01"})
+    count = fields.Integer(required=True)
+
+
+class DownloadStatsResultSchema(DownloadSummarySchema):
+    resources = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(DownloadSummarySchema),
+        required=True,
+        metadata={"description": "Per resource id of the dataset: its total and recent."},
+    )
+    by_day = fields.List(
+        fields.Nested(DownloadDaySchema),
+        required=True,
+        metadata={"description": "The last 30 days, oldest first; 0 where none."},
+    )
