@@ -668,3 +668,35 @@ def test_names_that_are_page_addresses_are_refused(api, cast, name):
     )
     assert response.status_code == 409
     assert response.get_json()["error"]["name"] == ["That name cannot be used."]
+
+
+
+def test_package_show_reads_the_same_dict_as_the_orm_models(api, app, client, cast, full):
+    """package_show reads plain rows (portal.catalog.package_rows); a write's response is
+    built from the ORM models. Both must give the very same dataset dict."""
+    from portal.actions import call
+    from portal.catalog.actions.datasets import show_dict
+    from portal.catalog.queries import find_dataset
+    from tests.conftest import site_context
+    from tests.test_profiles import GOV_RESOURCE
+
+    client.post(
+        "/api/3/action/resource_create",
+        data={"package_id": "bus-lines", "upload": (io.BytesIO(b"a,b\n1,2\n"), "线路.csv")},
+        headers=cast.editor.headers,
+        content_type="multipart/form-data",
+    )
+    removed = api.ok("resource_create", cast.editor, package_id="bus-lines", url="https://x.cn/3")
+    api.ok("resource_delete", cast.editor, id=removed["id"])
+    api.ok("package_create", cast.editor, **{**GOV_RESOURCE, "name": "school-list"})
+    context = site_context(app, cast.sysadmin.user)
+    for name in ("bus-lines", "school-list"):  # a dcat-ap and a cn-gov dataset
+        from_rows = call("package_show", context, {"id": name})
+        from_models = show_dict(context, find_dataset(context, name))
+        assert from_rows == from_models
+    lines = call("package_show", context, {"id": "bus-lines"})
+    assert [r["format"] for r in lines["resources"]] == ["CSV", "CSV"]
+    assert lines["resources"][1]["url_type"] == "upload"
+    assert [g["name"] for g in lines["groups"]] == ["traffic"]
+    assert [t["name"] for t in lines["tags"]] == ["公交", "线路"]
+    assert lines["organization"]["name"] == "transport" and lines["quality"]["score"] > 0

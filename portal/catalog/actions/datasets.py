@@ -20,6 +20,7 @@ from portal.auth.permissions import (
 from portal.catalog import activity
 from portal.catalog.dictize import package_dictize
 from portal.catalog.models import Activity, Dataset, Group, Resource, Tag
+from portal.catalog.package_rows import load_package
 from portal.catalog.profiles import validate_package
 from portal.catalog.queries import (
     dataset_loads,
@@ -55,6 +56,10 @@ class IdSchema(LenientSchema):
     id = fields.String(required=True, error_messages={"required": "Missing value"})
 
 
+# package_show is the hottest read: its schema is built once (loading is thread-safe).
+SHOW_SCHEMA = IdSchema()
+
+
 class PagingSchema(LenientSchema):
     limit = fields.Integer(load_default=None, validate=v.Range(min=0, max=1000))
     offset = fields.Integer(load_default=0, validate=v.Range(min=0, max=MAX_OFFSET))
@@ -76,8 +81,8 @@ def public_datasets():
 @action(side_effect_free=True, schema=IdSchema)
 def package_show(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
     """Return a dataset with its resources, tags, groups and department."""
-    args = validate(IdSchema(), data_dict)
-    dataset = find_dataset(context, args["id"])
+    args = validate(SHOW_SCHEMA, data_dict)
+    dataset = load_package(context, args["id"])  # plain rows: a read needs no ORM objects
     require(can_read_dataset(context, dataset), f"Not authorized to read dataset {args['id']}")
     return show_dict(context, dataset)
 
