@@ -176,6 +176,21 @@ def test_download_returns_the_same_bytes_under_the_chinese_filename(client, cast
         assert disposition == f"attachment; filename*=UTF-8''{quote('公交线路.csv')}"
 
 
+def test_download_urls_are_valid_iris_and_round_trip(client, api, cast, dataset):
+    resource = uploaded(
+        client, cast.editor, package_id="bus-lines", file=(ROUTES, "公交 线路 (2024)&v=1.csv")
+    )
+    # A space and URL delimiters are percent-encoded; Chinese stays readable.
+    assert resource["url"].endswith("/download/公交%20线路%20%282024%29%26v%3D1.csv")
+    response = client.get(path_of(resource["url"]))
+    assert response.status_code == 200 and response.data == ROUTES
+    # The encoded URL sent back on update still means "keep the uploaded file".
+    updated = api.ok("resource_update", cast.editor, **{**resource, "name": "线路表"})
+    assert updated["url_type"] == "upload" and updated["url"] == resource["url"]
+    page = client.get(f"/dataset/bus-lines/resource/{resource['id']}").get_data(as_text=True)
+    assert "/download/%E5%85%AC%E4%BA%A4%20%E7%BA%BF%E8%B7%AF" in page
+
+
 def test_download_with_a_wrong_filename_or_dataset_is_a_404(client, api, cast, dataset):
     resource = uploaded(client, cast.editor, package_id="bus-lines")
     other = api.ok("package_create", cast.editor, name="metro", owner_org="transport")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 if TYPE_CHECKING:
     from portal.catalog.models import Dataset, Group, License, Organization, Resource
@@ -13,8 +14,14 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def iri_segment(text: str) -> str:
+    """A path segment that is a valid IRI: ASCII outside the unreserved set is percent-encoded
+    (a space becomes %20), Chinese and other non-ASCII letters stay readable."""
+    return "".join(c if ord(c) > 127 else quote(c, safe="") for c in text)
+
+
 def download_url(site_url: str, resource: Resource) -> str:
-    filename = resource.url.rsplit("/", 1)[-1]
+    filename = iri_segment(resource.url.rsplit("/", 1)[-1])
     return f"{site_url}/dataset/{resource.package_id}/resource/{resource.id}/download/{filename}"
 
 

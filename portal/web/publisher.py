@@ -5,7 +5,7 @@ fields they belong to."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -445,7 +445,12 @@ def resource_edit(name: str, resource_id: str) -> Any:
             flash(_("Your changes were saved."), "success")
             return redirect(url_for("web.resource_page", name=name, resource_id=resource_id))
     page = render_template(
-        "resource_form.html", dataset=dataset, resource=resource, values=values, errors=errors
+        "resource_form.html",
+        dataset=dataset,
+        resource=resource,
+        filename=unquote(resource["url"].rsplit("/", 1)[-1]),
+        values=values,
+        errors=errors,
     )
     return page, 409 if errors else 200
 

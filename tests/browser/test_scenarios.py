@@ -224,7 +224,8 @@ def test_department_pages_fit_a_phone(browser, live_server):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 375, "height": 800})
     page = context.new_page()
     log_in(page)
-    for path in ("/dashboard", "/dataset/new?type=cn-gov", "/user/tokens"):
+    pages = ("/dashboard", "/dataset/new?type=cn-gov", "/user/tokens", "/dashboard/deleted")
+    for path in (*pages, "/harvest", "/harvest/new", "/harvest/transport-ckan"):
         page.goto(path)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, (path, overflow)

@@ -7,6 +7,7 @@ import posixpath
 import re
 import unicodedata
 from typing import Any
+from urllib.parse import unquote
 
 from sqlalchemy import select
 
@@ -50,7 +51,11 @@ def apply_resource_fields(resource: Resource, item: dict[str, Any], keep_upload:
 
 
 def _points_at_upload(resource: Resource, url: str) -> bool:
-    return url == "" or url == resource.url or url.endswith(f"/download/{resource.url}")
+    return (
+        url == ""
+        or url == resource.url
+        or unquote(url).endswith(f"/download/{resource.url}")  # our download URL, sent back
+    )
 
 
 def safe_filename(name: str) -> str:
