@@ -366,6 +366,15 @@ def test_tag_list_query_filters_by_chinese_text(api, app, cast, catalog):
     assert counts == {"公交": 2, "公交站点": 1}
 
 
+def test_percent_and_underscore_in_a_list_query_are_plain_characters(api, app, cast, catalog):
+    create_dataset(app, "rates", cast.transport, tags=[{"name": "增长率_%"}])
+    assert api.ok("tag_list", query="_%") == ["增长率_%"]
+    assert api.ok("tag_list", query="%") == ["增长率_%"]
+    assert api.ok("organization_list", q="%") == []
+    assert api.ok("organization_list", q="_") == []
+    assert api.ok("group_list", q="%") == []
+
+
 def test_tag_list_refuses_bad_paging(api):
     assert "offset" in error(api.post("tag_list", offset=10**20), 409)
 

@@ -55,8 +55,11 @@ def group_list(context: Context, data_dict: dict[str, Any]) -> list[Any]:
     args = validate(ListSchema(), data_dict)
     query = select(Group).where(Group.state == "active")
     if args["q"]:
-        pattern = f"%{args['q']}%"
-        query = query.where(Group.name.ilike(pattern) | Group.title.ilike(pattern))
+        text = args["q"]  # autoescape: % and _ are characters, not wildcards
+        query = query.where(
+            Group.name.icontains(text, autoescape=True)
+            | Group.title.icontains(text, autoescape=True)
+        )
     groups = list(context.session.scalars(query))
     counts = _counts(context)
     sort_entities(groups, args["sort"], counts)

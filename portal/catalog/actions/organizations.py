@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import fields
 from marshmallow import validate as v
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from portal.actions import Context, action, validate
 from portal.auth.permissions import (
@@ -104,11 +104,14 @@ def organization_list(context: Context, data_dict: dict[str, Any]) -> list[Any]:
     args = validate(ListSchema(), data_dict)
     query = select(Organization).where(Organization.state == "active")
     if args["q"]:
-        pattern = f"%{args['q']}%"
+        # autoescape: a % or _ typed by the user is a character, not a wildcard.
         query = query.where(
-            Organization.name.ilike(pattern)
-            | Organization.title.ilike(pattern)
-            | Organization.title_en.ilike(pattern)
+            or_(
+                *(
+                    column.icontains(args["q"], autoescape=True)
+                    for column in (Organization.name, Organization.title, Organization.title_en)
+                )
+            )
         )
     orgs = list(context.session.scalars(query))
     counts = package_counts(context)

@@ -38,7 +38,7 @@ def tag_list(context: Context, data_dict: dict[str, Any]) -> list[Any]:
     )
     text = args["query"] or args["q"]
     if text:
-        query = query.where(Tag.name.ilike(f"%{text}%"))
+        query = query.where(Tag.name.icontains(text, autoescape=True))  # % and _ literal
     rows = context.session.execute(query.offset(args["offset"]).limit(args["limit"]))
     if not args["all_fields"]:
         return [tag.name for tag, _count in rows]
