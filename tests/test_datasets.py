@@ -676,6 +676,7 @@ def test_package_show_reads_the_same_dict_as_the_orm_models(api, app, client, ca
     built from the ORM models. Both must give the very same dataset dict."""
     from portal.actions import call
     from portal.catalog.actions.datasets import show_dict
+    from portal.catalog.package_rows import load_packages
     from portal.catalog.queries import find_dataset
     from tests.conftest import site_context
     from tests.test_profiles import GOV_RESOURCE
@@ -690,10 +691,14 @@ def test_package_show_reads_the_same_dict_as_the_orm_models(api, app, client, ca
     api.ok("resource_delete", cast.editor, id=removed["id"])
     api.ok("package_create", cast.editor, **{**GOV_RESOURCE, "name": "school-list"})
     context = site_context(app, cast.sysadmin.user)
+    ids = [call("package_show", context, {"id": n})["id"] for n in ("bus-lines", "school-list")]
+    batch = load_packages(context, [*ids, "no-such-id"])
+    assert sorted(batch) == sorted(ids)
     for name in ("bus-lines", "school-list"):  # a dcat-ap and a cn-gov dataset
         from_rows = call("package_show", context, {"id": name})
         from_models = show_dict(context, find_dataset(context, name))
         assert from_rows == from_models
+        assert show_dict(context, batch[from_rows["id"]]) == from_models  # the index's path
     lines = call("package_show", context, {"id": "bus-lines"})
     assert [r["format"] for r in lines["resources"]] == ["CSV", "CSV"]
     assert lines["resources"][1]["url_type"] == "upload"

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from portal.actions import Context
 from portal.catalog.actions.datasets import show_dict
 from portal.catalog.models import Dataset
-from portal.catalog.queries import dataset_loads
+from portal.catalog.package_rows import load_packages
 from portal.database import begin_write, utcnow
 from portal.search.documents import build_document
 from portal.search.models import SearchOutbox
@@ -68,12 +68,7 @@ def site_context(app: Flask, session: Session) -> Context:
 
 def documents_for(context: Context, ids: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
     """Documents for the datasets to (re)index, and the ids to remove from the index."""
-    found = {
-        d.id: d
-        for d in context.session.scalars(
-            select(Dataset).where(Dataset.id.in_(ids)).options(*dataset_loads())
-        )
-    }
+    found = load_packages(context, ids)  # plain rows: the index needs no ORM objects
     documents, removed = [], []
     for dataset_id in ids:
         dataset = found.get(dataset_id)
