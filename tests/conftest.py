@@ -130,6 +130,18 @@ class Cast:
     health: Organization
 
 
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A local HTTP server the harvest tests serve remote catalogs from, the only local
+    address the harvester may reach (test_harvest_support.FixtureServer). Modules testing
+    other clients (fetch, link checks, Elasticsearch) define a `server` of their own."""
+    from test_harvest_support import start_server
+
+    server = start_server(monkeypatch)
+    yield server
+    server.stop()
+
 @pytest.fixture
 def cast(app: Flask) -> Cast:
     session = app.extensions["portal.db"].session()

@@ -5,7 +5,6 @@ duplicate remote ids and withdrawal rules."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from conftest import create_dataset
@@ -23,18 +22,10 @@ from test_harvest_support import (
     records,
     report,
     site,
-    start_server,
 )
 
 from portal.actions import call
 from portal.catalog.models import Group
-
-
-@pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FixtureServer]:
-    server = start_server(monkeypatch)
-    yield server
-    server.stop()
 
 
 @pytest.fixture

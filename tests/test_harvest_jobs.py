@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -27,7 +26,6 @@ from test_harvest_support import (
     harvested,
     make_source,
     site,
-    start_server,
 )
 
 import harvesters.base
@@ -50,12 +48,6 @@ def wait_for(predicate, timeout: float = 20.0) -> bool:  # noqa: ANN001
         time.sleep(0.05)
     return predicate()
 
-
-@pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FixtureServer]:
-    server = start_server(monkeypatch)
-    yield server
-    server.stop()
 
 
 class Gate:

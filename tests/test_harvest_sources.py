@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,6 @@ from test_harvest_support import (
     make_source,
     records,
     report,
-    start_server,
 )
 
 import harvesters.dcat
@@ -36,12 +34,6 @@ CONTENT_TYPES = {
     ".jsonld": "application/ld+json",
 }
 
-
-@pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FixtureServer]:
-    server = start_server(monkeypatch)
-    yield server
-    server.stop()
 
 
 def serve_file(server: FixtureServer, path: Path, content_type: str | None = None) -> str:

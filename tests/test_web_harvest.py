@@ -5,10 +5,9 @@ its counts, errors, stage filter and paging, aborting, deleting, permissions and
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from test_harvest_support import FakeCkan, FixtureServer, ckan_dataset, make_source, start_server
+from test_harvest_support import FakeCkan, FixtureServer, ckan_dataset, make_source
 
 from harvesters.base import create_job
 from harvesters.models import FREQUENCIES, JOB_STATUSES, SOURCE_TYPES, STAGES, HarvestSource
@@ -17,13 +16,6 @@ from portal.web import harvest as pages
 from tests.conftest import site_context
 from tests.test_web_pages import login_as, text
 from tests.test_web_publisher import csrf, field_error
-
-
-@pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FixtureServer]:
-    server = start_server(monkeypatch)
-    yield server
-    server.stop()
 
 
 @pytest.fixture
