@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from portal import create_app
-from portal.actions import Context, call
+from portal.actions import Context, call, transaction
 from portal.auth.models import ApiToken, User
 from portal.auth.tokens import new_token
 from portal.catalog.models import Member, Organization
@@ -202,6 +203,15 @@ def site_context(app: Flask, user: User | None = None) -> Context:
     session = app.extensions["portal.db"].session()
     return Context(session=session, app=app, user=user, ignore_auth=user is None)
 
+
+
+@contextmanager
+def site_batch(app: Flask) -> Iterator[Context]:
+    """Actions as the site in one transaction, as a harvester's batch runs them: every call()
+    joins it, and the search index is written once, after the commit."""
+    context = site_context(app)
+    with transaction(context):
+        yield context
 
 def create_dataset(app: Flask, name: str, org: Organization, **fields: Any) -> dict[str, Any]:
     """A dataset created through the action layer as the site itself."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import create_dataset, site_context
+from conftest import create_dataset, site_batch
 
 from portal.actions import call
 
@@ -26,17 +26,9 @@ def finance(api, cast) -> dict[str, Any]:
 def in_one_transaction(app, *steps: tuple[str, dict[str, Any]]) -> None:
     """Run actions as the site in one transaction (like a harvester's batch), so the search
     index is written once instead of once per dataset."""
-    context = site_context(app)
-    context.depth = 1  # each action joins this transaction, as nested actions do
-    try:
+    with site_batch(app) as context:
         for name, data in steps:
             call(name, context, data)
-        context.session.commit()
-    except BaseException:
-        context.session.rollback()
-        raise
-    for hook in context.after_commit:
-        hook()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import make_user, site_context
+from conftest import make_user, site_batch
 
 from portal.actions import call
 
@@ -50,17 +50,8 @@ def try_everyone(
 def create_datasets(app, *datasets: dict[str, Any]) -> list[dict[str, Any]]:
     """Create datasets as the site in one transaction (like a harvester's batch), so the search
     index is written once instead of once per dataset."""
-    context = site_context(app)
-    context.depth = 1  # each package_create joins this transaction, as nested actions do
-    try:
-        made = [call("package_create", context, data) for data in datasets]
-        context.session.commit()
-    except BaseException:
-        context.session.rollback()
-        raise
-    for hook in context.after_commit:
-        hook()
-    return made
+    with site_batch(app) as context:
+        return [call("package_create", context, data) for data in datasets]
 
 
 def one_per_person(app, cast, **fields: Any) -> dict[str, dict[str, Any]]:

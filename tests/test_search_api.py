@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from conftest import site_context
+from conftest import site_batch
 from sqlalchemy import select
 
 from portal.actions import call
@@ -25,21 +25,13 @@ def create_datasets(app, datasets: list[dict[str, Any]], delete: list[str]) -> N
     """Create the catalog as the site in one transaction (like a harvester's batch), so the
     search index is written once instead of once per dataset. The public datasets were last
     modified on different days, in the order given."""
-    context = site_context(app)
-    context.depth = 1  # each action joins this transaction, as nested actions do
-    try:
+    with site_batch(app) as context:
         for day, data in enumerate(datasets, start=1):
             call("package_create", context, data)
             dataset = context.session.scalar(select(Dataset).where(Dataset.name == data["name"]))
             dataset.metadata_modified = datetime(2024, 3, day, 9, 30)
         for name in delete:
             call("package_delete", context, {"id": name})
-        context.session.commit()
-    except BaseException:
-        context.session.rollback()
-        raise
-    for hook in context.after_commit:
-        hook()
 
 
 @pytest.fixture
