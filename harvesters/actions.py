@@ -30,9 +30,10 @@ from harvesters.models import (
     HarvestRecord,
     HarvestSource,
 )
-from portal.actions import Context, action, validate
+from portal.actions import Context, action, call, validate
 from portal.auth.permissions import has_role, require, require_login
 from portal.catalog.dictize import iso
+from portal.catalog.models import Dataset
 from portal.catalog.queries import find_organization
 from portal.database import utcnow
 from portal.errors import NotFound, ValidationError
@@ -138,6 +139,13 @@ class SourceUpdateSchema(SourceSchema):
 
 class IdSchema(LenientSchema):
     id = fields.String(required=True, error_messages=REQUIRED)
+
+
+class SourceDeleteSchema(IdSchema):
+    clear = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Also delete the datasets the source harvested (restorable)."},
+    )
 
 
 class SourceListSchema(LenientSchema):
@@ -362,14 +370,23 @@ def harvest_source_update(context: Context, data_dict: dict[str, Any]) -> dict[s
     return source_dict(context, source)
 
 
-@action(schema=IdSchema)
+@action(schema=SourceDeleteSchema)
 def harvest_source_delete(context: Context, data_dict: dict[str, Any]) -> None:
     """Stop harvesting a source: it is marked deleted, its unfinished jobs are aborted. The
-    datasets it harvested stay in the portal."""
+    datasets it harvested stay in the portal, unless `clear` is true (as in ckanext-harvest):
+    then they are deleted too, and can be restored like any deleted dataset."""
     require_login(context)
-    args = validate(IdSchema(), data_dict)
+    args = validate(SourceDeleteSchema(), data_dict)
     source = find_source(context, args["id"])
     require(can_manage(context, source), f"Not authorized to delete harvest source {source.name}")
+    if args["clear"]:
+        harvested = select(HarvestRecord.dataset_id).where(
+            HarvestRecord.source_id == source.id, HarvestRecord.dataset_id.is_not(None)
+        )
+        for dataset_id in context.session.scalars(harvested).all():
+            dataset = context.session.get(Dataset, dataset_id)
+            if dataset is not None and dataset.state != "deleted":
+                call("package_delete", context, {"id": dataset_id})
     source.state = "deleted"
     source.enabled = False
     source.name = f"{source.name[:60]}-deleted-{source.id[:8]}"[:100]

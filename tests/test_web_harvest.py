@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_harvest_support import FakeCkan, FixtureServer, ckan_dataset, make_source
+from test_harvest_support import FakeCkan, FixtureServer, ckan_dataset, make_source, records
 
 from harvesters.base import create_job
 from harvesters.models import FREQUENCIES, JOB_STATUSES, SOURCE_TYPES, STAGES, HarvestSource
@@ -373,6 +373,28 @@ def test_delete_asks_for_confirmation_then_removes_the_source(client, app, cast,
     listing = text(client.get("/harvest"))
     assert "采集源已删除" in listing and "city-transport" not in listing
     assert client.get("/harvest/city-transport").status_code == 404
+
+
+def test_deleting_a_source_can_also_delete_its_datasets_which_stay_restorable(
+    client, app, cast, source
+):
+    login_as(client, cast.editor)
+    run_harvest(client, "city-transport")
+    harvested = [r.dataset_id for r in records(app, source["id"]).values() if r.dataset_id]
+    assert len(harvested) == 6
+    confirm = text(client.get("/harvest/city-transport/delete"))
+    assert "同时删除它采集的 6 个数据集" in confirm
+    response = client.post(
+        "/harvest/city-transport/delete",
+        data={"csrf_token": csrf(client, "/harvest/city-transport/delete"), "clear": "true"},
+    )
+    assert response.status_code == 302
+    context = site_context(app)
+    states = {call("package_show", context, {"id": i})["state"] for i in harvested}
+    assert states == {"deleted"}
+    trash = text(client.get("/dashboard/deleted"))
+    shown = call("package_show", context, {"id": harvested[0]})
+    assert f'href="/dataset/{shown["name"]}"' in trash  # restorable like any deleted dataset
 
 
 # --- languages -------------------------------------------------------------------------------

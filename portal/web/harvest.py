@@ -434,8 +434,9 @@ def harvest_delete(name: str) -> Any:
     source = _source(name)
     if request.method == "GET":
         return render_template("harvest_delete.html", source=_manageable(source))
+    clear = request.form.get("clear") in ("on", "true", "1", "yes")
     try:
-        call("harvest_source_delete", action_context(), {"id": source["id"]})
+        call("harvest_source_delete", action_context(), {"id": source["id"], "clear": clear})
     except NotFound:
         abort(404)
     except NotAuthorized:
@@ -443,7 +444,16 @@ def harvest_delete(name: str) -> Any:
     except ActionError as exc:
         _flash_error(exc)
         return redirect(url_for("web.harvest_source", name=source["name"]))
-    flash(_("The harvest source was deleted. The datasets it harvested stay."), "success")
+    if clear:
+        flash(
+            _(
+                "The harvest source and the datasets it harvested were deleted. "
+                "The datasets can be restored from the dashboard."
+            ),
+            "success",
+        )
+    else:
+        flash(_("The harvest source was deleted. The datasets it harvested stay."), "success")
     return redirect(url_for("web.harvest_sources"))
 
 
