@@ -33,3 +33,31 @@ def test_upgrading_an_existing_sqlite_catalog_keeps_its_rows(tmp_path):
         assert conn.execute("SELECT count(*) FROM resource").fetchone() == (1,)
         assert conn.execute("SELECT count(*) FROM dataset_tag").fetchone() == (1,)
         assert conn.execute("SELECT profile_fields FROM dataset").fetchone() == ("{}",)
+
+
+def test_download_totals_start_from_the_counts_already_kept(tmp_path):
+    path = tmp_path / "portal.db"
+    url = f"sqlite:///{path}"
+    upgrade(url, "0007")
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO dataset (id, name, title, private, state, type, extras, "
+            "metadata_created, metadata_modified, profile_fields) VALUES ('d1', 'bus', '公交线路', "
+            "0, 'active', 'dataset', '{}', '2025-01-01', '2025-01-01', '{}')"
+        )
+        for rid in ("r1", "r2"):
+            conn.execute(
+                "INSERT INTO resource (id, package_id, url, position, state, extras, created, "
+                f"metadata_modified) VALUES ('{rid}', 'd1', 'http://x/{rid}.csv', 0, 'active', "
+                "'{}', '2025-01-01', '2025-01-01')"
+            )
+        conn.executemany(
+            "INSERT INTO download_count (resource_id, day, dataset_id, count) "
+            "VALUES (?, ?, 'd1', ?)",
+            [("r1", "2025-01-01", 3), ("r1", "2025-01-02", 4), ("r2", "2025-01-02", 5)],
+        )
+    upgrade(url)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT dataset_id, count FROM download_total").fetchall() == [
+            ("d1", 12)
+        ]

@@ -20,7 +20,7 @@ from portal.actions import call
 from portal.api.openapi import build_spec
 from portal.stats import counting
 from portal.stats.counting import is_countable, record_download, today
-from portal.stats.models import DownloadCount
+from portal.stats.models import DownloadCount, DownloadTotal
 from tests.conftest import create_dataset, site_context
 
 CSV = "线路,起点\n1路,火车站\n".encode()
@@ -59,17 +59,10 @@ def stored_counts(app) -> int:
 
 
 def add_counts(app, dataset: dict[str, Any], count: int, days_ago: int = 0) -> None:
-    """Counts of the dataset's first resource on one day, written directly."""
+    """Counts of the dataset's first resource on one day."""
     session = app.extensions["portal.db"].session()
-    session.add(
-        DownloadCount(
-            resource_id=dataset["resources"][0]["id"],
-            dataset_id=dataset["id"],
-            day=today() - timedelta(days=days_ago),
-            count=count,
-        )
-    )
-    session.commit()
+    day = today() - timedelta(days=days_ago)
+    assert record_download(session, dataset["id"], dataset["resources"][0]["id"], day, count)
 
 
 def linked(app, cast, name: str, **fields: Any) -> dict[str, Any]:
@@ -130,7 +123,7 @@ def test_a_database_error_while_counting_does_not_fail_the_download(
     def broken(*_args: Any) -> None:
         raise OperationalError("INSERT", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(counting, "_increment", broken)
+    monkeypatch.setattr(counting, "_add", broken)
     response = download(client, resource)
     assert response.status_code == 200 and response.data == CSV
     assert "not counted" in caplog.text
@@ -236,6 +229,16 @@ def test_popular_never_lists_private_draft_or_deleted_datasets(api, app, cast):
     for person in (None, cast.member, cast.sysadmin):
         names = [d["name"] for d in api.ok("package_popular", person)]
         assert names == ["public-data"], person
+
+
+def test_each_download_also_counts_up_the_datasets_total(client, app, bus):
+    first, second = upload(app, bus["id"]), upload(app, bus["id"], "站点.csv")
+    for resource in (first, second, first):
+        download(client, resource)
+    session = app.extensions["portal.db"].session()
+    total = session.get(DownloadTotal, bus["id"]).count
+    session.commit()
+    assert total == stored_counts(app) == 3
 
 
 def test_days_leaves_out_older_downloads(api, app, cast):

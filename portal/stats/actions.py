@@ -19,7 +19,7 @@ from portal.actions import Context, action, call, validate
 from portal.catalog.models import Dataset
 from portal.fields import REQUIRED, LenientSchema
 from portal.stats.counting import today
-from portal.stats.models import DownloadCount
+from portal.stats.models import DownloadCount, DownloadTotal
 
 RECENT_DAYS = 14  # CKAN's tracking_summary "recent"
 BY_DAY_DAYS = 30
@@ -63,17 +63,24 @@ def package_popular(context: Context, data_dict: dict[str, Any]) -> list[dict[st
     dicts package_search returns. Downloads of uploaded files and followed resource links
     are counted (not robots, not HEAD requests), per day in UTC."""
     args = validate(PackagePopularSchema(), data_dict)
-    downloads = func.sum(DownloadCount.count).label("downloads")
+    if args["days"]:  # sums the window's daily rows
+        downloads = func.sum(DownloadCount.count).label("downloads")
+        query = (
+            select(DownloadCount.dataset_id, downloads)
+            .join(Dataset, Dataset.id == DownloadCount.dataset_id)
+            .where(DownloadCount.day >= first_day(args["days"]))
+            .group_by(DownloadCount.dataset_id, Dataset.name)
+        )
+    else:  # all time: the running totals, one indexed row per dataset
+        downloads = DownloadTotal.count
+        query = select(DownloadTotal.dataset_id, downloads).join(
+            Dataset, Dataset.id == DownloadTotal.dataset_id
+        )
     query = (
-        select(DownloadCount.dataset_id, downloads)
-        .join(Dataset, Dataset.id == DownloadCount.dataset_id)
-        .where(Dataset.state == "active", Dataset.private.is_(False))
-        .group_by(DownloadCount.dataset_id, Dataset.name)
+        query.where(Dataset.state == "active", Dataset.private.is_(False))
         .order_by(downloads.desc(), Dataset.name)
         .limit(args["limit"])
     )
-    if args["days"]:
-        query = query.where(DownloadCount.day >= first_day(args["days"]))
     ranked = {dataset_id: int(count) for dataset_id, count in context.session.execute(query)}
     if not ranked:
         return []

@@ -1,10 +1,10 @@
-"""Counting downloads: one atomic upsert per download into the day's row of the resource.
+"""Counting downloads: atomic upserts into the day's row of the resource and the dataset's total.
 
 `count_download(session, request, dataset_id, resource_id)` is what the download routes call:
 it leaves out HEAD requests and obvious robots, then `record_download` adds one to the
-(resource, today) row with INSERT .. ON CONFLICT DO UPDATE in its own short write transaction
-(BEGIN IMMEDIATE on SQLite, see portal.database.begin_write), so concurrent downloads never
-lose a count and never wait on each other for longer than that one statement.
+(resource, today) row and to the dataset's total with INSERT .. ON CONFLICT DO UPDATE, in its
+own short write transaction (BEGIN IMMEDIATE on SQLite, see portal.database.begin_write), so
+concurrent downloads never lose a count and never wait on each other for longer than that.
 
 Counting must never make a download fail: a database error is logged and the download goes on.
 """
@@ -14,14 +14,14 @@ from __future__ import annotations
 import logging
 import re
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.database import begin_write, utcnow
-from portal.stats.models import DownloadCount
+from portal.stats.models import DownloadCount, DownloadTotal
 
 if TYPE_CHECKING:
     from flask import Request
@@ -51,17 +51,19 @@ def count_download(session: Session, request: Request, dataset_id: str, resource
 
 
 def record_download(
-    session: Session, dataset_id: str, resource_id: str, day: date | None = None
+    session: Session, dataset_id: str, resource_id: str, day: date | None = None, count: int = 1
 ) -> bool:
-    """Add one download to the resource's row of `day` (today) in a write transaction of its
-    own, committed here. Returns whether it was recorded; database errors are logged, never
-    raised.
+    """Add `count` downloads (one) to the resource's row of `day` (today) and to the dataset's
+    total, in a write transaction of its own, committed here. Returns whether they were
+    recorded; database errors are logged, never raised.
 
     Call it when the request's own work is done: a read transaction still open is ended
     first (portal.database.begin_write), and nothing may be pending in the session."""
     try:
         begin_write(session)
-        _increment(session, dataset_id, resource_id, day or today())
+        daily = {"resource_id": resource_id, "day": day or today(), "dataset_id": dataset_id}
+        _add(session, DownloadCount, daily, ("resource_id", "day"), count)
+        _add(session, DownloadTotal, {"dataset_id": dataset_id}, ("dataset_id",), count)
         session.commit()
         return True
     except SQLAlchemyError:
@@ -76,25 +78,26 @@ def record_download(
 UPSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
-def _increment(session: Session, dataset_id: str, resource_id: str, day: date) -> None:
-    values = {"resource_id": resource_id, "day": day, "dataset_id": dataset_id, "count": 1}
+def _add(
+    session: Session, model: type, key: dict[str, Any], key_columns: tuple[str, ...], count: int
+) -> None:
+    """count += `count` on the row with this key, created at `count` when it is the first."""
     upsert = UPSERT.get(session.get_bind().dialect.name)
     if upsert is not None:
         session.execute(
-            upsert(DownloadCount)
-            .values(**values)
+            upsert(model)
+            .values(**key, count=count)
             .on_conflict_do_update(
-                index_elements=[DownloadCount.resource_id, DownloadCount.day],
-                set_={"count": DownloadCount.count + 1},
+                index_elements=[getattr(model, c) for c in key_columns],
+                set_={"count": model.count + count},
             )
         )
         return
-    # Another database (none is supported today): UPDATE, then INSERT the day's first count.
+    # Another database (none is supported today): UPDATE, then INSERT the first count.
     # Two first downloads racing there make one fail on the key: logged as not counted.
+    where = [getattr(model, c) == key[c] for c in key_columns]  # pragma: no cover
     changed = session.execute(  # pragma: no cover
-        update(DownloadCount)
-        .where(DownloadCount.resource_id == resource_id, DownloadCount.day == day)
-        .values(count=DownloadCount.count + 1)
+        update(model).where(*where).values(count=model.count + count)
     )
     if not changed.rowcount:  # pragma: no cover
-        session.execute(insert(DownloadCount).values(**values))
+        session.execute(insert(model).values(**key, count=count))

@@ -1,5 +1,5 @@
-"""Daily download counts: one row per resource and day, counted up by
-portal.stats.counting.record_download."""
+"""Download counts: one row per resource and day, and a running total per dataset (what the
+most-downloaded list sorts on), both counted up by portal.stats.counting.record_download."""
 
 from __future__ import annotations
 
@@ -28,5 +28,18 @@ class DownloadCount(Base):
     # The resource's dataset, kept here so per-dataset sums need no join through resource.
     dataset_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("dataset.id", ondelete="CASCADE")
+    )
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DownloadTotal(Base):
+    """All downloads of a dataset's resources, kept up to date with the daily rows so the
+    most-downloaded list reads one indexed row per dataset instead of summing every day."""
+
+    __tablename__ = "download_total"
+    __table_args__ = (Index("ix_download_total_count", "count"),)
+
+    dataset_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("dataset.id", ondelete="CASCADE"), primary_key=True
     )
     count: Mapped[int] = mapped_column(Integer, default=0)
