@@ -5,12 +5,20 @@ its counts, errors, stage filter and paging, aborting, deleting, permissions and
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 import pytest
 from test_harvest_support import FakeCkan, FixtureServer, ckan_dataset, make_source, records
 
 from harvesters.base import create_job
-from harvesters.models import FREQUENCIES, JOB_STATUSES, SOURCE_TYPES, STAGES, HarvestSource
+from harvesters.models import (
+    FREQUENCIES,
+    JOB_STATUSES,
+    SOURCE_TYPES,
+    STAGES,
+    HarvestJob,
+    HarvestSource,
+)
 from portal.actions import call
 from portal.web import harvest as pages
 from tests.conftest import site_context
@@ -395,6 +403,30 @@ def test_deleting_a_source_can_also_delete_its_datasets_which_stay_restorable(
     trash = text(client.get("/dashboard/deleted"))
     shown = call("package_show", context, {"id": harvested[0]})
     assert f'href="/dataset/{shown["name"]}"' in trash  # restorable like any deleted dataset
+
+
+def test_older_jobs_are_paged_twenty_at_a_time(client, app, cast, source):
+    session = app.extensions["portal.db"].factory()
+    started = datetime(2026, 1, 1, 8, 0)
+    for n in range(25):
+        session.add(
+            HarvestJob(
+                source_id=source["id"],
+                status="finished",
+                created=started + timedelta(days=n),
+                added=n,
+            )
+        )
+    session.commit()
+    session.close()
+    login_as(client, cast.editor)
+    first = text(client.get("/harvest/city-transport"))
+    assert first.count("/job/") == 20 and 'rel="next"' in first and 'rel="prev"' not in first
+    second = text(client.get("/harvest/city-transport?page=2"))
+    assert second.count("/job/") == 5 and 'rel="prev"' in second and 'rel="next"' not in second
+    assert "2026年1月1日" in second and "2026年1月1日" not in first  # the oldest come last
+    beyond = text(client.get("/harvest/city-transport?page=9"))
+    assert "没有更多任务" in beyond
 
 
 # --- languages -------------------------------------------------------------------------------

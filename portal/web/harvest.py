@@ -375,12 +375,24 @@ def harvest_edit(name: str) -> Any:
 @login_required
 def harvest_source(name: str) -> str:
     source = _source(name)
-    jobs = _call("harvest_job_list", {"source_id": source["id"], "limit": MAX_JOBS_SHOWN})
+    page = page_number()
+    # One more than a page: harvest_job_list has no total, the extra job says "there is more".
+    jobs = _call(
+        "harvest_job_list",
+        {
+            "source_id": source["id"],
+            "limit": MAX_JOBS_SHOWN + 1,
+            "offset": (page - 1) * MAX_JOBS_SHOWN,
+        },
+    )
+    more, jobs = len(jobs) > MAX_JOBS_SHOWN, jobs[:MAX_JOBS_SHOWN]
     for job in jobs:
         job["message"] = _message(job["message"])
     return render_template(
         "harvest_source.html",
         source=source,
+        page=page,
+        more=more,
         organization=_department(source["owner_org"]),
         jobs=jobs,
         config=_shown_config(source.get("config") or {}),
