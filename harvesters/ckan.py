@@ -25,19 +25,9 @@ from urllib.parse import urlencode
 
 from harvesters.base import RemoteRecord, SourceType, register
 from harvesters.errors import GatherError, ParseError
+from portal.catalog.models import TEXT_FIELDS
 from schemas.profiles import dataset_types, profile_for_type
 
-CORE_KEYS = (
-    "title",
-    "title_en",
-    "notes",
-    "url",
-    "version",
-    "author",
-    "author_email",
-    "maintainer",
-    "maintainer_email",
-)
 RESOURCE_KEYS = ("url", "name", "description", "format", "mimetype", "size", "hash")
 # Resource keys of CKAN's own bookkeeping, not worth copying as resource extras.
 RESOURCE_SKIP = frozenset(
@@ -189,7 +179,7 @@ class CkanSource(SourceType):
         remote: dict[str, Any] = content
         dataset_type = remote.get("type") if remote.get("type") in dataset_types() else "dataset"
         data: dict[str, Any] = {
-            k: remote.get(k) for k in CORE_KEYS if remote.get(k) not in (None, "")
+            k: remote.get(k) for k in TEXT_FIELDS if remote.get(k) not in (None, "")
         }
         data["type"] = dataset_type
         data["name"] = remote.get("name")

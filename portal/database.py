@@ -7,6 +7,8 @@ Each Flask app owns its own `Database`, so two instances in one process (tests) 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -68,6 +70,19 @@ def begin_write(session: Session) -> None:
             return  # already writing in this transaction
         session.commit()
     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
+@contextmanager
+def write_transaction(session: Session) -> Iterator[None]:
+    """A short write of its own outside the action layer (a login failure, a download count):
+    begin_write, then commit, or roll back and re-raise."""
+    try:
+        begin_write(session)
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
 
 
 def make_engine(url: str) -> Engine:

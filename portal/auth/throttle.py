@@ -10,15 +10,13 @@ address. Rows are shared through the database, so every gunicorn worker sees the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from portal.auth.models import LoginFailure
-from portal.database import begin_write, utcnow
+from portal.database import utcnow, write_transaction
 
 WINDOW = timedelta(minutes=15)
 PER_ACCOUNT = 5
@@ -57,26 +55,16 @@ def _wait(session: Session, recent: Select, limit: int) -> datetime | None:
 
 def record_failure(session: Session, username: str, ip: str) -> None:
     now = utcnow()
-    with _writing(session):
+    with write_transaction(session):
         session.execute(delete(LoginFailure).where(LoginFailure.created < now - KEEP))
         session.add(LoginFailure(username=normalise(username), ip=ip, created=now))
 
 
 def clear(session: Session, username: str, ip: str) -> None:
-    with _writing(session):
+    with write_transaction(session):
         session.execute(
             delete(LoginFailure).where(
                 LoginFailure.username == normalise(username), LoginFailure.ip == ip
             )
         )
 
-
-@contextmanager
-def _writing(session: Session) -> Iterator[None]:
-    begin_write(session)
-    try:
-        yield
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 if TYPE_CHECKING:
     from portal.catalog.models import Dataset, Group, License, Organization, Resource
@@ -18,6 +18,11 @@ def iri_segment(text: str) -> str:
     """A path segment that is a valid IRI: ASCII outside the unreserved set is percent-encoded
     (a space becomes %20), Chinese and other non-ASCII letters stay readable."""
     return "".join(c if ord(c) > 127 else quote(c, safe="") for c in text)
+
+
+def upload_filename(url: str) -> str:
+    """The file name at the end of a download URL, decoded (iri_segment's inverse)."""
+    return unquote(url.rsplit("/", 1)[-1])
 
 
 def download_url(site_url: str, resource: Resource) -> str:

@@ -109,6 +109,21 @@ class License(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
+# A dataset's free-text core fields, as CKAN names them: the form's text inputs, the keys a
+# CKAN harvester copies, and (with the licence, visibility and type) the columns an update sets.
+TEXT_FIELDS = (
+    "title",
+    "title_en",
+    "notes",
+    "url",
+    "version",
+    "author",
+    "author_email",
+    "maintainer",
+    "maintainer_email",
+)
+
+
 class Dataset(Base):
     __tablename__ = "dataset"
     __table_args__ = (Index("ix_dataset_state_private", "state", "private"),)

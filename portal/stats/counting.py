@@ -20,7 +20,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal.database import begin_write, utcnow
+from portal.database import utcnow, write_transaction
 from portal.stats.models import DownloadCount, DownloadTotal
 
 if TYPE_CHECKING:
@@ -59,20 +59,15 @@ def record_download(
 
     Call it when the request's own work is done: a read transaction still open is ended
     first (portal.database.begin_write), and nothing may be pending in the session."""
+    daily = {"resource_id": resource_id, "day": day or today(), "dataset_id": dataset_id}
     try:
-        begin_write(session)
-        daily = {"resource_id": resource_id, "day": day or today(), "dataset_id": dataset_id}
-        _add(session, DownloadCount, daily, ("resource_id", "day"), count)
-        _add(session, DownloadTotal, {"dataset_id": dataset_id}, ("dataset_id",), count)
-        session.commit()
-        return True
-    except SQLAlchemyError:
+        with write_transaction(session):
+            _add(session, DownloadCount, daily, ("resource_id", "day"), count)
+            _add(session, DownloadTotal, {"dataset_id": dataset_id}, ("dataset_id",), count)
+    except SQLAlchemyError:  # also a rollback that fails: the connection itself is gone
         log.warning("Download of resource %s not counted", resource_id, exc_info=True)
-        try:
-            session.rollback()
-        except SQLAlchemyError:  # pragma: no cover - the connection itself is gone
-            log.debug("Rollback after a failed download count failed", exc_info=True)
         return False
+    return True
 
 
 UPSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask_babel import gettext
 
+from portal.catalog.models import TEXT_FIELDS
 from portal.web.i18n import bilingual, current_locale
 
 
@@ -37,18 +38,7 @@ CORE_MESSAGES = (
     N_("Not a valid URL."),
 )
 
-CORE_TEXT_FIELDS = (
-    "title",
-    "title_en",
-    "notes",
-    "url",
-    "version",
-    "author",
-    "author_email",
-    "maintainer",
-    "maintainer_email",
-    "license_id",
-)
+CORE_TEXT_FIELDS = (*TEXT_FIELDS, "license_id")
 TAG_SPLIT = re.compile(r"[,，;；\n]")
 
 
@@ -164,6 +154,11 @@ def profile_form(profile: Any, values: dict[str, Any], errors: dict[str, Any]) -
 # --- reading the posted form -----------------------------------------------------------------
 
 
+def checked(form: Any, key: str) -> bool:
+    """Whether a checkbox (or a hidden true/false input) was sent as on."""
+    return form.get(key) in ("on", "true", "1", "yes")
+
+
 def _text(form: Any, key: str) -> str | None:
     value = (form.get(key) or "").strip()
     return value or None
@@ -201,7 +196,7 @@ def parse_dataset_form(form: Any, profile: Any) -> dict[str, Any]:
     data["name"] = _text(form, "name")
     data["owner_org"] = _text(form, "owner_org")
     data["type"] = _text(form, "type") or "dataset"
-    data["private"] = form.get("private") in ("on", "true", "1", "yes")
+    data["private"] = checked(form, "private")
     tags = [t.strip() for t in TAG_SPLIT.split(form.get("tag_string") or "") if t.strip()]
     data["tags"] = [{"name": t} for t in dict.fromkeys(tags)]
     data["groups"] = [{"name": g} for g in form.getlist("groups") if g]

@@ -21,7 +21,7 @@ from portal.errors import ActionError, NotAuthorized, NotFound, ValidationError
 from portal.web import forms
 from portal.web.context import action_context
 from portal.web.forms import N_
-from portal.web.publisher import my_organizations
+from portal.web.publisher import flash_error, my_organizations
 from portal.web.views import PAGE_SIZE, bp, page_number, pagination
 
 STATUS_LABELS = {
@@ -145,16 +145,6 @@ def _all_sources(owner_org: str | None = None) -> list[dict[str, Any]]:
             return found
 
 
-def _flash_error(exc: ActionError) -> None:
-    """An action's refusal as flash messages, without the payload's key names."""
-    if isinstance(exc, ValidationError):
-        for value in exc.errors.values():
-            for message in forms.messages(value):
-                flash(message, "error")
-    else:
-        flash(forms.translate_error(exc.message) or _("That did not work."), "error")
-
-
 def _message(message: str | None) -> str:
     """A message stored by the harvester, translated when it is one of the fixed ones."""
     return forms.translate_error(message) if message else ""
@@ -238,7 +228,7 @@ def _read_form() -> tuple[dict[str, Any], dict[str, Any], dict[str, list[str]]]:
         for key in ("title", "name", "url", "source_type", "owner_org", "frequency", "notes")
     }
     values["config"] = form.get("config") or ""
-    values["enabled"] = form.get("enabled") in ("on", "true", "1", "yes")
+    values["enabled"] = forms.checked(form, "enabled")
     data: dict[str, Any] = {
         key: values[key] or None
         for key in ("title", "name", "url", "source_type", "owner_org", "notes")
@@ -315,14 +305,9 @@ def _render_form(
 def _save(action: str, data: dict[str, Any], local: dict[str, list[str]]) -> dict[str, Any]:
     """Call the action; errors found while reading the form are merged into its own."""
     try:
-        saved = call(action, action_context(), data)
-    except NotFound:
-        abort(404)
-    except NotAuthorized:
-        abort(403)
+        return _call(action, data)
     except ValidationError as exc:
         raise ValidationError({**exc.errors, **local}) from None
-    return saved
 
 
 @bp.route("/harvest/new", methods=["GET", "POST"])
@@ -407,13 +392,13 @@ def harvest_source(name: str) -> str:
 @login_required
 def harvest_run(name: str) -> Any:
     source = _source(name)
-    full = request.form.get("full") in ("on", "true", "1", "yes")
+    full = forms.checked(request.form, "full")
     try:
         call("harvest_job_create", action_context(), {"source_id": source["id"], "full": full})
     except NotAuthorized:
         abort(403)
     except ActionError as exc:
-        _flash_error(exc)
+        flash_error(exc, field_names=False)
     else:
         if full:
             flash(_("A full re-harvest was queued."), "success")
@@ -434,7 +419,7 @@ def harvest_abort(name: str, job_id: str) -> Any:
     except NotAuthorized:
         abort(403)
     except ActionError as exc:
-        _flash_error(exc)
+        flash_error(exc, field_names=False)
     else:
         flash(_("The job will stop at its next batch of records."), "success")
     return redirect(url_for("web.harvest_source", name=source["name"]))
@@ -446,15 +431,11 @@ def harvest_delete(name: str) -> Any:
     source = _source(name)
     if request.method == "GET":
         return render_template("harvest_delete.html", source=_manageable(source))
-    clear = request.form.get("clear") in ("on", "true", "1", "yes")
+    clear = forms.checked(request.form, "clear")
     try:
-        call("harvest_source_delete", action_context(), {"id": source["id"], "clear": clear})
-    except NotFound:
-        abort(404)
-    except NotAuthorized:
-        abort(403)
+        _call("harvest_source_delete", {"id": source["id"], "clear": clear})
     except ActionError as exc:
-        _flash_error(exc)
+        flash_error(exc, field_names=False)
         return redirect(url_for("web.harvest_source", name=source["name"]))
     if clear:
         flash(

@@ -5,7 +5,7 @@ fields they belong to."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,6 +16,7 @@ from portal.actions import call
 from portal.auth import throttle
 from portal.auth.models import User
 from portal.auth.passwords import check_password
+from portal.catalog.dictize import upload_filename
 from portal.errors import ActionError, NotAuthorized, NotFound, ValidationError
 from portal.web import forms, lookups
 from portal.web.context import action_context
@@ -62,11 +63,13 @@ def dataset_permissions(dataset: dict[str, Any]) -> dict[str, bool]:
     return {"edit": can_edit}
 
 
-def _flash_error(exc: ActionError) -> None:
+def flash_error(exc: ActionError, field_names: bool = True) -> None:
+    """An action's refusal as flash messages, each after its field's name unless the page has
+    no fields to name (field_names=False)."""
     if isinstance(exc, ValidationError):
         for key, value in exc.errors.items():
             for message in forms.messages(value):
-                flash(f"{key}: {message}", "error")
+                flash(f"{key}: {message}" if field_names else message, "error")
     else:
         flash(forms.translate_error(exc.message) or _("That did not work."), "error")
 
@@ -318,7 +321,7 @@ def dataset_publish(name: str) -> Any:
         call("package_patch", action_context(), {"id": dataset["id"], "state": "active"})
         flash(_("The dataset is published."), "success")
     except ActionError as exc:
-        _flash_error(exc)
+        flash_error(exc)
     return redirect(url_for("web.dataset_page", name=name))
 
 
@@ -334,7 +337,7 @@ def dataset_visibility(name: str) -> Any:
         else:
             flash(_("The dataset is now public."), "success")
     except ActionError as exc:
-        _flash_error(exc)
+        flash_error(exc)
     return redirect(url_for("web.dataset_page", name=name))
 
 
@@ -347,7 +350,7 @@ def dataset_delete(name: str) -> Any:
     try:
         call("package_delete", action_context(), {"id": dataset["id"]})
     except ActionError as exc:
-        _flash_error(exc)
+        flash_error(exc)
         return redirect(url_for("web.dataset_page", name=name))
     flash(_("The dataset was deleted."), "success")
     return redirect(url_for("web.dashboard"))
@@ -360,7 +363,7 @@ def dataset_restore(name: str) -> Any:
     try:
         call("package_patch", action_context(), {"id": dataset["id"]})
     except ActionError as exc:
-        _flash_error(exc)
+        flash_error(exc)
         return redirect(url_for("web.trash"))
     flash(_("The dataset was restored."), "success")
     return redirect(url_for("web.dataset_page", name=name))
@@ -448,7 +451,7 @@ def resource_edit(name: str, resource_id: str) -> Any:
         "resource_form.html",
         dataset=dataset,
         resource=resource,
-        filename=unquote(resource["url"].rsplit("/", 1)[-1]),
+        filename=upload_filename(resource["url"]),
         values=values,
         errors=errors,
     )
@@ -473,7 +476,7 @@ def resource_delete(name: str, resource_id: str) -> Any:
         call("resource_delete", action_context(), {"id": resource_id})
         flash(_("The file was removed."), "success")
     except ActionError as exc:
-        _flash_error(exc)
+        flash_error(exc)
     return redirect(url_for("web.dataset_page", name=name))
 
 
@@ -529,7 +532,7 @@ def tokens() -> Any:
                 call("api_token_revoke", action_context(), {"jti": request.form["revoke"]})
                 flash(_("The token was revoked."), "success")
             except ActionError as exc:
-                _flash_error(exc)
+                flash_error(exc)
             return redirect(url_for("web.tokens"))
         label = (request.form.get("name") or "").strip()
         try:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import unquote, urlencode
+from urllib.parse import urlencode
 
 from flask import Flask, current_app, request, url_for
 from markupsafe import Markup, escape
 
+from portal.catalog.dictize import upload_filename
 from portal.web import i18n, lookups
 from portal.web.markdown import plain_text, render_markdown
 
@@ -58,7 +59,7 @@ def download_url(dataset: dict[str, Any], resource: dict[str, Any]) -> str:
     """Uploaded files through the portal's download route (relative to this site); links as
     they are."""
     if resource.get("url_type") == "upload":
-        filename = unquote((resource.get("url") or "").rsplit("/", 1)[-1]) or "file"
+        filename = upload_filename(resource.get("url") or "") or "file"
         return url_for(
             "catalog.download",
             dataset_id=dataset["id"],

@@ -19,7 +19,7 @@ from portal.auth.permissions import (
 )
 from portal.catalog import activity
 from portal.catalog.dictize import package_dictize
-from portal.catalog.models import Activity, Dataset, Group, Resource, Tag
+from portal.catalog.models import TEXT_FIELDS, Activity, Dataset, Group, Resource, Tag
 from portal.catalog.package_rows import load_package
 from portal.catalog.profiles import validate_package
 from portal.catalog.queries import (
@@ -34,20 +34,7 @@ from portal.database import utcnow
 from portal.errors import NotFound, ValidationError
 from portal.fields import LenientSchema
 
-SCALAR_FIELDS = (
-    "title",
-    "title_en",
-    "notes",
-    "url",
-    "version",
-    "author",
-    "author_email",
-    "maintainer",
-    "maintainer_email",
-    "license_id",
-    "private",
-    "type",
-)
+SCALAR_FIELDS = (*TEXT_FIELDS, "license_id", "private", "type")
 # Offsets reach the database: bounded so a huge one is a validation error, not an overflow.
 MAX_OFFSET = 10_000_000
 
