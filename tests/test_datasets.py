@@ -517,7 +517,7 @@ def test_soft_deleted_dataset_is_hidden_but_kept(api, cast, full):
     assert api.ok("package_delete", cast.editor, id="bus-lines") is None
     assert shown(api, "bus-lines", cast.editor)["state"] == "deleted"
     assert shown(api, "bus-lines", cast.sysadmin)["state"] == "deleted"
-    assert error(api.post("package_show", id="bus-lines"), 403)["__type"] == "Authorization Error"
+    assert error(api.post("package_show", id="bus-lines"), 404)["__type"] == "Not Found Error"
     assert api.ok("package_list") == ["metro-stations"]
     assert [d["name"] for d in api.ok("current_package_list_with_resources")] == ["metro-stations"]
     for person in (None, cast.editor, cast.sysadmin):

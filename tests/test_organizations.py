@@ -222,7 +222,7 @@ def test_member_create_refuses_unknown_roles_and_users(api, cast):
 
 def test_member_delete_removes_the_role(api, cast, catalog):
     api.ok("organization_member_delete", cast.admin, id="transport", username="transport-member")
-    assert error(api.post("package_show", cast.member, id="bus-costs"), 403)
+    assert error(api.post("package_show", cast.member, id="bus-costs"), 404)
     users = api.ok("organization_show", cast.admin, id="transport")["users"]
     assert "transport-member" not in {u["name"] for u in users}
     again = api.post(

@@ -23,14 +23,19 @@ READERS = {"member", "editor", "admin", "sysadmin"}
 SELF = {"editor", "sysadmin"}  # for actions on the editor's own account
 
 
+HIDDEN = (404, "Not Found Error")
+
+
 def try_everyone(
     cast,
     allowed: set[str],
     attempt: Callable[[str, Any], Any],
     after: Callable[[str, bool], None] | None = None,
+    refused: tuple[int, str] = (403, "Authorization Error"),
 ) -> None:
     """Run `attempt(who, person)` for each person; the allowed must succeed, everyone else must
-    get a 403 Authorization Error. `after(who, allowed)` checks what the attempt left behind."""
+    get `refused` (a 403 Authorization Error; reads answer 404 so nobody learns what exists).
+    `after(who, allowed)` checks what the attempt left behind."""
     wrong = []
     for who in PEOPLE:
         response = attempt(who, getattr(cast, who))
@@ -38,9 +43,7 @@ def try_everyone(
         if who in allowed:
             if response.status_code != 200 or not body["success"]:
                 wrong.append((who, "should be allowed", response.status_code, body.get("error")))
-        elif response.status_code != 403 or body.get("error", {}).get("__type") != (
-            "Authorization Error"
-        ):
+        elif (response.status_code, body.get("error", {}).get("__type")) != refused:
             wrong.append((who, "should be refused", response.status_code, body))
         if after is not None:
             after(who, who in allowed)
@@ -168,14 +171,15 @@ def test_who_may_move_a_dataset_to_health(api, app, cast):
 @pytest.mark.parametrize("read", ["package_show", "resource_show", "package_activity_list"])
 def test_who_may_read_a_private_dataset(api, cast, private, read):
     ident = private["id"] if read == "resource_show" else "bus-costs"
-    try_everyone(cast, READERS, lambda who, person: api.post(read, person, id=ident))
+    attempt = lambda who, person: api.post(read, person, id=ident)  # noqa: E731
+    try_everyone(cast, READERS, attempt, refused=HIDDEN)
 
 
 def test_who_may_download_a_private_file(client, cast, private):
     for who in PEOPLE:
         person = getattr(cast, who)
         response = client.get(urlsplit(private["url"]).path, headers=person.headers)
-        assert response.status_code == (200 if who in READERS else 403), who
+        assert response.status_code == (200 if who in READERS else 404), who
         if who in READERS:
             assert response.data == b"cost\n1\n"
 
@@ -192,7 +196,8 @@ def test_who_finds_a_private_dataset_in_search(api, cast, private):
 @pytest.mark.parametrize("read", ["package_show", "resource_show", "package_activity_list"])
 def test_who_may_read_a_draft(api, cast, draft, read):
     ident = draft["resources"][0]["id"] if read == "resource_show" else "taxi-draft"
-    try_everyone(cast, EDITORS, lambda who, person: api.post(read, person, id=ident))
+    attempt = lambda who, person: api.post(read, person, id=ident)  # noqa: E731
+    try_everyone(cast, EDITORS, attempt, refused=HIDDEN)
 
 
 def test_who_finds_a_draft_in_search(api, cast, draft):
@@ -213,7 +218,7 @@ def test_the_creator_of_a_draft_still_reads_it_after_losing_editing_rights(api, 
     assert found["count"] == 1
     refused = api.post("package_patch", cast.editor, id="taxi-draft", title="改")
     assert refused.status_code == 403
-    assert api.post("package_show", cast.member, id="taxi-draft").status_code == 403
+    assert api.post("package_show", cast.member, id="taxi-draft").status_code == 404
 
 
 # --- departments, themes, users ----------------------------------------------------------------

@@ -104,7 +104,7 @@ def test_a_resource_not_open_to_the_public_is_private(api, cast):
     data = {**GOV_RESOURCE, "open_to_public": "no", "open_type": "not_open"}
     created = api.ok("package_create", cast.editor, **data)
     assert created["private"] is True
-    assert api.get("package_show", id=created["id"]).status_code == 403
+    assert api.get("package_show", id=created["id"]).status_code == 404
 
 
 def test_not_open_to_the_public_forbids_an_open_type(api, cast):

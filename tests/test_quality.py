@@ -604,8 +604,8 @@ def test_quality_report_uses_the_link_check(app, api, report, transport):
 
 
 def test_a_private_dataset_is_reported_only_to_those_who_may_read_it(api, cast, report, transport):
-    assert api.get("quality_report", id="fuel-costs").status_code == 403
-    assert api.get("quality_report", cast.outsider, id="fuel-costs").status_code == 403
+    assert api.get("quality_report", id="fuel-costs").status_code == 404
+    assert api.get("quality_report", cast.outsider, id="fuel-costs").status_code == 404
     assert ok(api.get("quality_report", cast.member, id="fuel-costs"))["dataset"]["private"]
 
 

@@ -278,8 +278,8 @@ def test_download_stats_separate_recent_from_total_and_list_30_days(api, app, ca
 
 def test_download_stats_of_a_private_dataset_need_read_access(api, app, cast):
     linked(app, cast, "bus-costs", private=True)
-    assert api.post("package_download_stats", id="bus-costs").status_code == 403
-    assert api.post("package_download_stats", cast.outsider, id="bus-costs").status_code == 403
+    assert api.post("package_download_stats", id="bus-costs").status_code == 404
+    assert api.post("package_download_stats", cast.outsider, id="bus-costs").status_code == 404
     assert api.ok("package_download_stats", cast.member, id="bus-costs")["total"] == 0
     assert api.post("package_download_stats", id="no-such-dataset").status_code == 404
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from portal.catalog.models import Member
-from portal.errors import NotAuthorized
+from portal.errors import NotAuthorized, NotFound
 
 if TYPE_CHECKING:
     from portal.actions import Context
@@ -78,6 +78,13 @@ def can_edit_dataset(context: Context, dataset: Dataset) -> bool:
 def require(allowed: bool, message: str) -> None:
     if not allowed:
         raise NotAuthorized(message)
+
+
+def require_readable(context: Context, dataset: Dataset, what: str = "Dataset") -> None:
+    """Reading something the caller may not see answers as if it did not exist: a 403 would
+    tell outsiders that a private or draft dataset with that id or name is there."""
+    if not can_read_dataset(context, dataset):
+        raise NotFound(f"{what} not found")  # the same words as for an unknown id
 
 
 def require_login(context: Context) -> None:

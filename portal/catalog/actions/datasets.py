@@ -11,10 +11,10 @@ from sqlalchemy import delete, func, select
 from portal.actions import Context, action, call, validate
 from portal.auth.permissions import (
     can_edit_dataset,
-    can_read_dataset,
     has_role,
     require,
     require_login,
+    require_readable,
     require_sysadmin,
 )
 from portal.catalog import activity
@@ -70,7 +70,7 @@ def package_show(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
     """Return a dataset with its resources, tags, groups and department."""
     args = validate(SHOW_SCHEMA, data_dict)
     dataset = load_package(context, args["id"])  # plain rows: a read needs no ORM objects
-    require(can_read_dataset(context, dataset), f"Not authorized to read dataset {args['id']}")
+    require_readable(context, dataset)
     return show_dict(context, dataset)
 
 
@@ -218,7 +218,7 @@ def package_activity_list(context: Context, data_dict: dict[str, Any]) -> list[d
     """A dataset's history, newest first."""
     args = validate(ActivityListSchema(), data_dict)
     dataset = find_dataset(context, args["id"])
-    require(can_read_dataset(context, dataset), f"Not authorized to read dataset {args['id']}")
+    require_readable(context, dataset)
     rows = context.session.scalars(
         select(Activity)
         .where(Activity.object_id == dataset.id)

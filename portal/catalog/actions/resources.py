@@ -12,7 +12,12 @@ from urllib.parse import unquote
 from sqlalchemy import select
 
 from portal.actions import Context, action, call, validate
-from portal.auth.permissions import can_edit_dataset, can_read_dataset, require, require_login
+from portal.auth.permissions import (
+    can_edit_dataset,
+    require,
+    require_login,
+    require_readable,
+)
 from portal.catalog.actions.datasets import IdSchema, _saved
 from portal.catalog.dictize import resource_dictize
 from portal.catalog.models import Dataset, Resource
@@ -70,7 +75,7 @@ def resource_show(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]
     """Return one resource."""
     args = validate(IdSchema(), data_dict)
     resource, dataset = _find(context, args["id"])
-    require(can_read_dataset(context, dataset), f"Not authorized to read resource {args['id']}")
+    require_readable(context, dataset, "Resource")
     return resource_dictize(resource, context.settings.site_url)
 
 
