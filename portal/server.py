@@ -8,6 +8,8 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from portal.http_worker import MAX_REQUEST_LINE
+
 
 class PortalServer(BaseApplication):
     def __init__(self, options: dict[str, Any]) -> None:
@@ -50,8 +52,10 @@ def run_gunicorn(host: str, port: int, workers: int) -> None:
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "worker_class": "gthread",
+        # gunicorn's threaded worker, answering requests it refuses with the API's JSON body.
+        "worker_class": "portal.http_worker.PortalWorker",
         "threads": 4,
+        "limit_request_line": MAX_REQUEST_LINE,
         "timeout": 120,
         "accesslog": "-",
         # gunicorn's control socket defaults to one path per user, shared by every instance;
