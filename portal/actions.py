@@ -18,7 +18,7 @@ from marshmallow import Schema
 from marshmallow import ValidationError as MarshmallowError
 
 from portal.database import begin_write
-from portal.errors import BadRequest, ValidationError
+from portal.errors import BadRequest, ValidationError, ckan_errors
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -161,15 +161,3 @@ def validate(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
         return schema.load(data)
     except MarshmallowError as exc:
         raise ValidationError(ckan_errors(exc.messages)) from None
-
-
-def ckan_errors(messages: Any) -> Any:
-    """marshmallow nests list errors as {index: {...}}; CKAN uses a list of dicts."""
-    if isinstance(messages, dict):
-        if messages and all(isinstance(k, int) for k in messages):
-            size = max(messages) + 1
-            return [ckan_errors(messages.get(i, {})) for i in range(size)]
-        return {str(k): ckan_errors(v) for k, v in messages.items()}
-    if isinstance(messages, str):
-        return [messages]
-    return messages

@@ -134,9 +134,11 @@ def test_validation_error_response_documents_field_keyed_errors(doc):
     envelope = resolve(doc, response["content"]["application/json"]["schema"])
     error = resolve(doc, envelope["allOf"][1]["properties"]["error"])
     assert error["properties"]["__type"]["enum"] == ["Validation Error"]
-    messages = error["additionalProperties"]
-    assert messages["type"] == "array"
-    assert {"type": "string"} in messages["items"]["anyOf"]
+    messages = resolve(doc, error["additionalProperties"])
+    field_messages, entries, nested = messages["anyOf"]
+    assert field_messages == {"type": "array", "items": {"type": "string"}}
+    assert resolve(doc, entries["items"]) == resolve(doc, nested)
+    assert resolve(doc, resolve(doc, nested)["additionalProperties"]) == messages
 
 
 def test_error_responses_use_ckan_error_types(doc):

@@ -244,19 +244,33 @@ COMPONENT_SCHEMAS: dict[str, dict[str, Any]] = {
     },
     "ValidationError": {
         "type": "object",
-        "description": "Messages keyed by input field. For list fields (tags, resources, "
-        "extras, groups) an item may be an object of field errors for one list entry.",
+        "description": "Messages keyed by input field (see FieldMessages for nested fields).",
         "required": ["__type"],
         "properties": {"__type": {"type": "string", "enum": ["Validation Error"]}},
-        "additionalProperties": {
-            "type": "array",
-            "items": {"anyOf": [{"type": "string"}, {"type": "object"}]},
-        },
+        "additionalProperties": _ref("schemas", "FieldMessages"),
         "example": {
             "__type": "Validation Error",
             "name": ["That URL is already in use."],
             "owner_org": ["Missing value"],
+            "resources": [{}, {"url": ["Missing value"]}],
         },
+    },
+    "FieldMessages": {
+        "description": "The errors of one field: its messages; for a list of objects (tags, "
+        "resources, extras, groups) one object of field errors per entry, `{}` for the entries "
+        "without errors; for a nested object (or a list of plain values) an object keyed by "
+        "its fields (or the entries' indexes).",
+        "anyOf": [
+            {"type": "array", "items": {"type": "string"}},
+            {"type": "array", "items": _ref("schemas", "FieldErrors")},
+            _ref("schemas", "FieldErrors"),
+        ],
+    },
+    "FieldErrors": {
+        "type": "object",
+        "description": "Field errors of one list entry or nested object.",
+        "additionalProperties": _ref("schemas", "FieldMessages"),
+        "example": {"url": ["Missing value"]},
     },
     "ValidationErrorEnvelope": {
         "allOf": [

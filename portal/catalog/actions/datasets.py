@@ -181,7 +181,9 @@ def package_patch(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]
     if current["state"] == "deleted":
         # Not a state a client may send: left out, the update restores it as package_update does.
         del current["state"]
-    patched = {**current, **data_dict, "id": dataset.id}
+    # A given id stays: package_update maps the dataset's name to its id and refuses an id that
+    # is neither (an empty one), as the document's minLength says.
+    patched = {**current, **data_dict}
     return call("package_update", context, patched)
 
 

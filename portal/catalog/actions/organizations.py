@@ -171,7 +171,10 @@ def organization_update(context: Context, data_dict: dict[str, Any]) -> dict[str
         raise ValidationError({"message": ["Expected a JSON object."]})
     org = find_organization(context, data_dict.get("id") or data_dict.get("name"))
     require(has_role(context, org.id, "admin"), f"Not authorized to edit organization {org.name}")
-    data = {**data_dict, "id": org.id}
+    data = dict(data_dict)
+    if data.get("id", org.name) == org.name:
+        # An id that is not the department's (an empty one) stays, for the schema to refuse.
+        data["id"] = org.id
     data.setdefault("name", org.name)
     payload = validate(OrganizationSchema(), data)
     _check_unique_name(context, payload["name"], org.id)
