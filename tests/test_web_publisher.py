@@ -488,7 +488,8 @@ def test_repeated_failed_logins_are_slowed_down_per_address(client, app, cast):
     assert _try_login(app.test_client(), "correct horse battery", "198.51.100.9").status_code == 302
     # Once the window has passed the address may try again.
     later = datetime.now(UTC).replace(tzinfo=None) + throttle.WINDOW + timedelta(seconds=1)
-    assert throttle.retry_after(session, "transport-editor", "203.0.113.7", now=later) == 0
+    key = throttle.account_key(cast.editor.user.id, "transport-editor")
+    assert throttle.retry_after(session, key, "203.0.113.7", now=later) == 0
     session.rollback()  # end the read: PostgreSQL's next test truncates these tables
 
 

@@ -1,18 +1,28 @@
 """Slow down password guessing on the login form.
 
-Failed logins are recorded with the user name and the client address. After `PER_ACCOUNT`
-failures for one name from one address within `WINDOW`, or `PER_ADDRESS` failures from one
-address for any names, that address must wait until the oldest of those failures leaves the
-window. Keying the account limit on the address too means a stranger cannot lock a colleague out
-by failing on purpose from elsewhere. A successful login clears the name's failures from that
-address. Rows are shared through the database, so every gunicorn worker sees the same counts.
+Failed logins are recorded with the account they were aimed at and the client address. The
+account is the one the typed name or e-mail resolves to, so a name and an e-mail address share
+one count; text that names no account is counted under itself (marked with a leading "?").
+
+- Per account and address: after `PER_ACCOUNT` failures within `WINDOW` that address must wait
+  until the oldest of them leaves the window, and the password is not checked meanwhile. Keying
+  on the address too means a stranger elsewhere cannot lock a colleague out by failing on purpose.
+- Per address: many clients can share one address (an office NAT, or every client behind a
+  reverse proxy the portal is not told to trust: README, PORTAL_TRUSTED_PROXIES), so an address
+  is never locked out as a whole. Once it has `PER_ADDRESS_UNKNOWN` failures at names that match
+  no account (scanning), or `PER_ADDRESS` failures in all (spraying one guess over many
+  accounts), it may make only one attempt every `SPACING`: a correct password still gets in,
+  a second later, while guessing from there crawls.
+
+A successful login clears that account's failures from that address. Rows are shared through
+the database, so every gunicorn worker sees the same counts.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, case, delete, func, select
 from sqlalchemy.orm import Session
 
 from portal.auth.models import LoginFailure
@@ -20,51 +30,67 @@ from portal.database import utcnow, write_transaction
 
 WINDOW = timedelta(minutes=15)
 PER_ACCOUNT = 5
-PER_ADDRESS = 30
+PER_ADDRESS_UNKNOWN = 30
+PER_ADDRESS = 100
+SPACING = timedelta(seconds=2)
 # Rows older than this are removed whenever a failure is recorded.
 KEEP = timedelta(days=1)
+UNKNOWN = "?"
 
 
 def normalise(username: str) -> str:
-    return username.strip().lower()[:254]
+    return username.strip().lower()[:200]
 
 
-def retry_after(session: Session, username: str, ip: str, now: datetime | None = None) -> int:
-    """Seconds this address must wait before trying this name again (0: it may try now)."""
+def account_key(user_id: str | None, typed_name: str) -> str:
+    """What failures are counted under: the account's id, or the typed text when it names none."""
+    return user_id if user_id else UNKNOWN + normalise(typed_name)
+
+
+def retry_after(session: Session, key: str, ip: str, now: datetime | None = None) -> int:
+    """Seconds this address must wait before trying this account again (0: it may try now)."""
     now = now or utcnow()
-    since = now - WINDOW
     recent = select(LoginFailure.created).where(
-        LoginFailure.ip == ip, LoginFailure.created > since
+        LoginFailure.ip == ip, LoginFailure.created > now - WINDOW
     )
-    waits = [
-        _wait(session, recent.where(LoginFailure.username == normalise(username)), PER_ACCOUNT),
-        _wait(session, recent, PER_ADDRESS),
-    ]
-    until = max((w for w in waits if w is not None), default=None)
-    return 0 if until is None else max(1, int((until + WINDOW - now).total_seconds()) + 1)
+    waits = [_account_wait(session, recent.where(LoginFailure.username == key), now)]
+    if _busy(session, recent):
+        last = session.scalar(select(func.max(recent.subquery().c.created)))
+        waits.append(last + SPACING - now if last is not None else timedelta(0))
+    longest = max(waits)
+    return 0 if longest <= timedelta(0) else int(longest.total_seconds()) + 1
 
 
-def _wait(session: Session, recent: Select, limit: int) -> datetime | None:
-    """The failure whose expiry lifts the limit, when the limit is reached."""
+def _account_wait(session: Session, recent: Select, now: datetime) -> timedelta:
     count = session.scalar(select(func.count()).select_from(recent.subquery())) or 0
-    if count < limit:
-        return None
-    # The limit lifts when all but limit-1 of the recent failures have aged out.
-    return session.scalar(recent.order_by(LoginFailure.created.desc()).offset(limit - 1).limit(1))
+    if count < PER_ACCOUNT:
+        return timedelta(0)
+    # The limit lifts when all but PER_ACCOUNT-1 of the recent failures have aged out.
+    oldest_kept = session.scalar(
+        recent.order_by(LoginFailure.created.desc()).offset(PER_ACCOUNT - 1).limit(1)
+    )
+    return oldest_kept + WINDOW - now
 
 
-def record_failure(session: Session, username: str, ip: str) -> None:
+def _busy(session: Session, recent: Select) -> bool:
+    """Whether the address has failed often enough to be slowed down as a whole."""
+    unknown = case((LoginFailure.username.startswith(UNKNOWN, autoescape=True), 1))
+    rows = recent.add_columns(unknown.label("unknown")).subquery()
+    total, unknowns = session.execute(
+        select(func.count(), func.count(rows.c.unknown)).select_from(rows)
+    ).one()
+    return unknowns >= PER_ADDRESS_UNKNOWN or total >= PER_ADDRESS
+
+
+def record_failure(session: Session, key: str, ip: str) -> None:
     now = utcnow()
     with write_transaction(session):
         session.execute(delete(LoginFailure).where(LoginFailure.created < now - KEEP))
-        session.add(LoginFailure(username=normalise(username), ip=ip, created=now))
+        session.add(LoginFailure(username=key, ip=ip, created=now))
 
 
-def clear(session: Session, username: str, ip: str) -> None:
+def clear(session: Session, key: str, ip: str) -> None:
     with write_transaction(session):
         session.execute(
-            delete(LoginFailure).where(
-                LoginFailure.username == normalise(username), LoginFailure.ip == ip
-            )
+            delete(LoginFailure).where(LoginFailure.username == key, LoginFailure.ip == ip)
         )
-

@@ -5,44 +5,19 @@ fields they belong to."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import or_, select
 
 from portal.actions import call
-from portal.auth import throttle
-from portal.auth.models import User
-from portal.auth.passwords import check_password
+from portal.auth.signin import safe_next, sign_in
 from portal.catalog.dictize import upload_filename
 from portal.errors import ActionError, NotAuthorized, NotFound, ValidationError
 from portal.web import forms, lookups
 from portal.web.context import action_context
 from portal.web.i18n import bilingual
 from portal.web.views import PAGE_SIZE, bp, dataset_or_404, page_number, pagination, quote
-
-# A real Argon2 hash, checked when the user does not exist so both paths take as long.
-_DUMMY_HASH = None
-
-
-def _dummy_hash() -> str:
-    global _DUMMY_HASH
-    if _DUMMY_HASH is None:
-        from portal.auth.passwords import hash_password
-
-        _DUMMY_HASH = hash_password("not-a-password")
-    return _DUMMY_HASH
-
-
-def safe_next(target: str | None, default: str) -> str:
-    if not target:
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or "\\" in target:
-        return default
-    return target
 
 
 def my_organizations(permission: str = "create_dataset") -> list[dict[str, Any]]:
@@ -84,29 +59,27 @@ def login() -> Any:
     if request.method == "POST":
         username = (request.form.get("username") or "").strip()
         password = request.form.get("password") or ""
-        session = action_context().session
         address = request.remote_addr or "unknown"
-        wait = throttle.retry_after(session, username, address)
-        if wait:
-            # The password is not even checked: a locked-out guesser learns nothing.
-            minutes = max(1, -(-wait // 60))
-            error = _(
-                "Too many failed attempts. Please try again in %(minutes)s minutes.",
-                minutes=minutes,
+        attempt = sign_in(action_context().session, username, password, address)
+        if attempt.user is not None:
+            login_user(attempt.user, remember=bool(request.form.get("remember")))
+            g.pop("portal_context", None)
+            return redirect(safe_next(request.args.get("next"), url_for("web.dashboard")))
+        if attempt.retry_after:
+            wait = attempt.retry_after
+            error = (
+                _(
+                    "Too many failed attempts. Please try again in %(seconds)s seconds.",
+                    seconds=wait,
+                )
+                if wait < 60
+                else _(
+                    "Too many failed attempts. Please try again in %(minutes)s minutes.",
+                    minutes=-(-wait // 60),
+                )
             )
             page = render_template("login.html", error=error, username=username)
-            return page, 429, {"Retry-After": str(wait)}
-        user = session.scalar(
-            select(User).where(or_(User.name == username, User.email == username)).limit(1)
-        )
-        valid = check_password(user.password_hash if user else _dummy_hash(), password)
-        if user is not None and valid and user.is_active:
-            throttle.clear(session, username, address)
-            login_user(user, remember=bool(request.form.get("remember")))
-            g.pop("portal_context", None)
-            target = safe_next(request.args.get("next"), url_for("web.dashboard"))
-            return redirect(target)
-        throttle.record_failure(session, username, address)
+            return page, 429, {"Retry-After": str(attempt.retry_after)}
         error = _("The user name or password is not correct.")
     status = 401 if error else 200
     return render_template("login.html", error=error, username=username), status
