@@ -1,4 +1,5 @@
-"""Harvest work on the job queue: run a job, start due sources every minute, reap dead jobs.
+"""Harvest work on the job queue: run a job, start due sources every minute, reap dead jobs
+(and run again the ones whose worker died).
 
 A job is created first (a row, unique per unfinished source: see harvesters.models), then
 `harvest.run_job` is queued with its id; the task claims the job atomically (new -> running),
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 from flask import current_app
 from sqlalchemy import func, select
 
-from harvesters.base import JobConflict, create_job, reap_stuck_jobs, run_job
+from harvesters.base import STALE_AFTER, JobConflict, create_job, reap_stuck_jobs, run_job
 from harvesters.models import HarvestJob, HarvestSource
 from portal.database import utcnow
 from portal.jobs.queue import task
@@ -95,7 +96,56 @@ def schedule_harvests() -> list[str]:
     return schedule_due_jobs(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
-@task(name="harvest.reap", retries=0, schedule={"minute": "*"})
+# What reap_stuck_jobs writes on a job whose worker died while running it.
+DIED = "The worker running this job stopped"
+
+
+def rerun_orphaned(app: Flask, job_ids: list[str]) -> list[str]:
+    """Start again the jobs among `job_ids` whose worker died while running them (a new job
+    of the same kind: records imported before are kept and unchanged ones skipped, so the rerun
+    resumes the work). Once only: when the source's previous job died too, a person looks."""
+    rerun = []
+    with app.extensions["portal.db"].factory() as session:
+        for job_id in job_ids:
+            job = session.get(HarvestJob, job_id)
+            if job is None or not (job.message or "").startswith(DIED):
+                continue
+            previous = session.scalars(
+                select(HarvestJob)
+                .where(HarvestJob.source_id == job.source_id, HarvestJob.created < job.created)
+                .order_by(HarvestJob.created.desc())
+                .limit(1)
+            ).first()
+            if previous is not None and (previous.message or "").startswith(DIED):
+                log.warning("Harvest job %s died like the one before it: not run again", job_id)
+                continue
+            source = session.get(HarvestSource, job.source_id)
+            if source is None or source.state != "active" or not source.enabled:
+                continue
+            try:
+                again = create_job(session, source, full=job.full, user_id=job.created_by)
+            except JobConflict:
+                continue  # someone started it again already
+            log.warning(
+                "Harvest job %s died with its worker: running it again as %s", job_id, again.id
+            )
+            rerun.append(again.id)
+    for job_id in rerun:
+        enqueue_job(app, job_id)
+    return rerun
+
+
+# Queued at every worker start too, to run once the jobs a dead worker left are stale.
+@task(
+    name="harvest.reap",
+    retries=0,
+    schedule={"minute": "*"},
+    at_start=STALE_AFTER.total_seconds() + 1,
+)
 def reap_harvest_jobs() -> list[str]:
-    """Every minute: fail jobs whose worker stopped beating (killed, crashed, restarted)."""
-    return reap_stuck_jobs(current_app._get_current_object())  # type: ignore[attr-defined]
+    """Every minute, and soon after a worker starts: fail jobs whose worker stopped beating
+    (killed, crashed, restarted) and run the ones it was running again."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    failed = reap_stuck_jobs(app)
+    rerun_orphaned(app, failed)
+    return failed

@@ -20,6 +20,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     from portal.catalog.views import bp as catalog_bp
     from portal.database import Database
     from portal.feeds.views import bp as feeds_bp
+    from portal.health import bp as health_bp
     from portal.jobs.queue import JobQueue, load_tasks
     from portal.search import index as search_index
     from portal.storage import open_storage
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.register_blueprint(catalog_bp)
     app.register_blueprint(web_bp)
     app.register_blueprint(feeds_bp)
+    app.register_blueprint(health_bp)  # /readyz
     init_web(app, exempt=(api_bp,))  # languages, CSRF (the token-based API is exempt), errors
     if settings.trusted_proxies:
         hops = settings.trusted_proxies

@@ -197,7 +197,11 @@ def worker(workers: int) -> None:
     """Run background jobs from the queue until stopped."""
     queue = current_app.extensions["portal.queue"]
     click.echo(f"Worker on {queue.url} with {workers} threads.")
-    queue.consumer(workers=workers).run()
+    consumer = queue.consumer(workers=workers)
+    # A worker may start because the last one died (killed, crashed): the clean-up tasks
+    # (reaping the jobs it left running) are queued for soon after, not the next schedule.
+    queue.queue_start_tasks()
+    consumer.run()
 
 
 def _any_sysadmin() -> User | None:

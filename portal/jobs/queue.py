@@ -33,6 +33,7 @@ class TaskSpec:
     retries: int
     retry_delay: int
     schedule: dict[str, str] | None = None
+    at_start: float | None = None
 
 
 TASKS: dict[str, TaskSpec] = {}
@@ -45,14 +46,16 @@ def task(
     retries: int = 3,
     retry_delay: int = 10,
     schedule: dict[str, str] | None = None,
+    at_start: float | None = None,
 ) -> Callable:
     """Register a background task. It is called as `func(*args, **kwargs)` inside an app
     context; retried `retries` times on an exception. With `schedule` (crontab fields such as
-    {"minute": "*/5"}) the worker also runs it periodically."""
+    {"minute": "*/5"}) the worker also runs it periodically; with `at_start` (seconds) every
+    worker queues it once that long after it starts (to clean up after a worker that died)."""
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
         task_name = name or f"{func.__module__}.{func.__name__}"
-        TASKS[task_name] = TaskSpec(task_name, func, retries, retry_delay, schedule)
+        TASKS[task_name] = TaskSpec(task_name, func, retries, retry_delay, schedule, at_start)
         return func
 
     return register
@@ -75,12 +78,20 @@ class PortalConsumer(Consumer):
     _owns_process = False
 
     def run(self) -> None:
+        from portal.jobs.heartbeat import beating
+
         self._owns_process = True
-        super().run()
+        with beating(self.huey):
+            super().run()
 
     def _set_signal_handlers(self) -> None:
         if self._owns_process:
             super()._set_signal_handlers()
+
+
+def is_embedded(url: str) -> bool:
+    """Whether `portal serve` runs the worker of this queue itself (no separate workers)."""
+    return url.startswith("sqlite")
 
 
 def make_huey(url: str, name: str) -> Huey:
@@ -112,7 +123,12 @@ class JobQueue:
     @property
     def embedded(self) -> bool:
         """Whether the web server should run the worker itself (no separate workers)."""
-        return self.url.startswith("sqlite")
+        return is_embedded(self.url)
+
+    @property
+    def immediate(self) -> bool:
+        """Jobs run in the caller (memory://): there is no worker to wait for."""
+        return self.url.startswith("memory")
 
     def _bind(self, spec: TaskSpec) -> Any:
         bound = self._bound.get(spec.name)
@@ -149,6 +165,27 @@ class JobQueue:
         if name not in TASKS:
             raise KeyError(f"Unknown task: {name}")
         return self._bind(TASKS[name])(*args, **kwargs)
+
+    def schedule(self, name: str, delay: float, *args: Any, **kwargs: Any) -> Result | Any:
+        """Queue a task to run `delay` seconds from now."""
+        if name not in TASKS:
+            raise KeyError(f"Unknown task: {name}")
+        return self._bind(TASKS[name]).schedule(args, kwargs, delay=delay)
+
+    def queue_start_tasks(self) -> list[str]:
+        """Queue the tasks that run once after a worker starts (see `task(at_start=...)`)."""
+        names = [spec.name for spec in TASKS.values() if spec.at_start is not None]
+        for name in names:
+            self.schedule(name, TASKS[name].at_start or 0)
+        return names
+
+    def worker_problem(self) -> str | None:
+        """Why no worker serves this queue (None: one does, or jobs run in the caller)."""
+        if self.immediate:
+            return None
+        from portal.jobs.heartbeat import worker_problem
+
+        return worker_problem(self.huey, local=self.embedded)
 
     def consumer(self, workers: int = 2) -> PortalConsumer:
         """A consumer for this queue: `.run()` to be the process (`portal worker`), or
