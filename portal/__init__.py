@@ -32,8 +32,14 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_upload_bytes + 1024 * 1024,
+        # Text fields of a form (not its files) are held in memory: as much as a JSON body.
+        MAX_FORM_MEMORY_SIZE=settings.max_json_bytes,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings.secure_cookies,
     )
     app.json.ensure_ascii = False
     app.extensions["portal.settings"] = settings

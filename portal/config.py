@@ -25,6 +25,10 @@ def _secret_key(instance: Path) -> str:
     return key
 
 
+def _flag(value: str) -> bool:
+    return value.strip().lower() not in ("0", "false", "no", "off", "")
+
+
 @dataclass
 class Settings:
     instance: Path
@@ -42,6 +46,8 @@ class Settings:
     # Reverse proxies in front of the portal whose X-Forwarded-For/-Proto/-Host to trust
     # (PORTAL_TRUSTED_PROXIES): the client address throttles logins and counts downloads.
     trusted_proxies: int = 0
+    # Cookies marked Secure and HSTS sent (PORTAL_SECURE_COOKIES); on when the site is https.
+    secure_cookies: bool = False
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -61,10 +67,15 @@ class Settings:
             "site_url": (env.get("PORTAL_SITE_URL") or f"http://127.0.0.1:{port}").rstrip("/"),
             "port": port,
         }
-        if env.get("PORTAL_LINKCHECK", "1").lower() in ("0", "false", "no", "off"):
+        if not _flag(env.get("PORTAL_LINKCHECK", "1")):
             values["link_check"] = False
         if "PORTAL_TRUSTED_PROXIES" in env:
             values["trusted_proxies"] = int(env["PORTAL_TRUSTED_PROXIES"])
+        values["secure_cookies"] = values["site_url"].startswith("https://")
+        if "PORTAL_SECURE_COOKIES" in env:
+            values["secure_cookies"] = _flag(env["PORTAL_SECURE_COOKIES"])
+        if "PORTAL_MAX_JSON_MB" in env:
+            values["max_json_bytes"] = int(env["PORTAL_MAX_JSON_MB"]) * 1024 * 1024
         if "PORTAL_MAX_UPLOAD_MB" in env:
             values["max_upload_bytes"] = int(env["PORTAL_MAX_UPLOAD_MB"]) * 1024 * 1024
         values.update(overrides)

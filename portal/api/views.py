@@ -7,14 +7,20 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request, url_for
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 from portal.actions import REGISTRY, call
+from portal.api.caller import api_context
+from portal.api.json_body import MAX_DEPTH, parse_json_object
 from portal.errors import ActionError, BadRequest, ValidationError
-from portal.web.context import action_context
 from schemas.profiles import translations
 
 bp = Blueprint("api", __name__)
+
+
+# Error bodies quote field names and values from the request: never more than this of each,
+# so a 100 MB field is not sent back (and an action name in the URL is cut short as well).
+MAX_ECHO = 200
 
 
 def envelope(name: str, body: dict[str, Any], status: int) -> Response:
@@ -24,15 +30,34 @@ def envelope(name: str, body: dict[str, Any], status: int) -> Response:
 
 
 def help_url(name: str) -> str:
-    return f"{request.host_url.rstrip('/')}/api/3/action/help_show?name={name}"
+    return f"{request.host_url.rstrip('/')}/api/3/action/help_show?name={_clip(name)}"
 
 
-def error_response(name: str, error: ActionError) -> Response:
-    body = error.as_error_dict()
+def error_response(
+    name: str, error: ActionError, headers: dict[str, str] | None = None
+) -> Response:
+    body = _bounded(error.as_error_dict())
     locale = request.accept_languages.best_match(["en", "zh", "zh-CN", "zh-Hans"], "en")
     if isinstance(error, ValidationError) and locale.startswith("zh"):
         body = _translate(body, translations(locale))
-    return envelope(name, {"success": False, "error": body}, error.status)
+    response = envelope(name, {"success": False, "error": body}, error.status)
+    response.headers.update(headers or {})
+    return response
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_ECHO else text[:MAX_ECHO] + "…"
+
+
+def _bounded(value: Any) -> Any:
+    """An error body with every quoted key and message cut to MAX_ECHO characters."""
+    if isinstance(value, str):
+        return _clip(value)
+    if isinstance(value, list):
+        return [_bounded(v) for v in value]
+    if isinstance(value, dict):
+        return {_clip(str(k)): _bounded(v) for k, v in value.items()}
+    return value
 
 
 def _translate(value: Any, table: dict[str, str]) -> Any:
@@ -47,9 +72,16 @@ def _translate(value: Any, table: dict[str, str]) -> Any:
 
 
 def request_data() -> dict[str, Any]:
-    """The action's input from the query string, a JSON body, or a (multipart) form."""
+    """The action's input from the query string, a JSON body, or a (multipart) form.
+
+    JSON is read only from `application/json` (or no content type, as scripts send): a
+    `text/plain` body is what a hostile page can post cross-site without a preflight, so it is
+    refused rather than parsed. Bodies other than multipart uploads are capped by
+    PORTAL_MAX_JSON_MB (413) before they are read."""
     if request.method == "GET":
         return _flatten(request.args)
+    if request.mimetype != "multipart/form-data" and not request.files:
+        _check_body_size()
     if request.files or request.mimetype in (
         "multipart/form-data",
         "application/x-www-form-urlencoded",
@@ -58,18 +90,35 @@ def request_data() -> dict[str, Any]:
         for key, upload in request.files.items():
             data[key] = upload
         return data
-    raw = request.get_data(cache=False)
+    raw = request.stream.read(_json_limit() + 1)
+    if len(raw) > _json_limit():
+        raise RequestEntityTooLarge()
     if not raw.strip():
         return _flatten(request.args)
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise BadRequest("JSON Error: the request body is not valid UTF-8") from None
-    except ValueError as exc:
-        raise BadRequest(f"JSON Error: {exc}") from None
-    if not isinstance(data, dict):
-        raise BadRequest("JSON Error: the request body must be a JSON object")
-    return data
+    if request.mimetype and not _is_json(request.mimetype):
+        error = BadRequest(
+            f"Unsupported Content-Type {_clip(request.mimetype)!r}: send JSON as "
+            "application/json, or a form as application/x-www-form-urlencoded or "
+            "multipart/form-data"
+        )
+        error.status = 415
+        raise error
+    return parse_json_object(raw)
+
+
+def _is_json(mimetype: str) -> bool:
+    return mimetype == "application/json" or (
+        mimetype.startswith("application/") and mimetype.endswith("+json")
+    )
+
+
+def _json_limit() -> int:
+    return current_app.extensions["portal.settings"].max_json_bytes
+
+
+def _check_body_size() -> None:
+    if request.content_length is not None and request.content_length > _json_limit():
+        raise RequestEntityTooLarge()
 
 
 def _flatten(multidict) -> dict[str, Any]:  # noqa: ANN001
@@ -87,25 +136,38 @@ def dispatch(name: str) -> Response:
     spec = REGISTRY.get(name)
     if spec is None:
         return error_response(name, BadRequest(f"Bad request - Action name not known: {name}"))
-    if request.method == "GET" and not spec.side_effect_free:
+    if request.method == "GET" and not spec.side_effect_free:  # CKAN answers 400 here too
         return error_response(
             name, BadRequest(f"Bad request - {name} changes data: use a POST request")
         )
     try:
         data = request_data()
-        context = action_context()
-        result = call(name, context, data)
+        result = call(name, api_context(spec), data)
     except ActionError as exc:
         return error_response(name, exc)
     except RequestEntityTooLarge:
         return error_response(name, _too_large())
+    except RecursionError:  # a value nested past what any parser here can walk
+        return error_response(name, BadRequest(f"Input nested deeper than {MAX_DEPTH} levels"))
     return envelope(name, {"success": True, "result": result}, 200)
 
 
 def _too_large() -> ActionError:
-    error = BadRequest("Request body too large")
+    settings = current_app.extensions["portal.settings"]
+    if request.mimetype == "multipart/form-data":
+        detail = f"uploads are limited to {_megabytes(settings.max_upload_bytes)}"
+    else:
+        detail = (
+            f"at most {_megabytes(settings.max_json_bytes)} of JSON or form fields "
+            "(files go in a multipart upload)"
+        )
+    error = BadRequest(f"Request body too large: {detail}")
     error.status = 413
     return error
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):g} MB"
 
 
 @bp.errorhandler(HTTPException)
@@ -113,11 +175,24 @@ def http_error(exc: HTTPException) -> Response:
     name = (request.view_args or {}).get("name", "")
     if isinstance(exc, RequestEntityTooLarge):
         return error_response(name, _too_large())
+    return error_response(name, http_action_error(exc), allow_header(exc))
+
+
+def http_action_error(exc: HTTPException) -> ActionError:
     error = BadRequest(exc.description or exc.name)
     error.status = exc.code or 400
     if error.status >= 500:
         error.type_name = "Internal Server Error"
-    return error_response(name, error)
+    elif error.status == 404:
+        error.type_name = "Not Found Error"
+    return error
+
+
+def allow_header(exc: HTTPException) -> dict[str, str]:
+    """A 405 names the methods the URL takes (RFC 9110)."""
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        return {"Allow": ", ".join(sorted(exc.valid_methods))}
+    return {}
 
 
 @bp.route("/api/3/action/help_show")

@@ -22,6 +22,11 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+# Sent when the site is served over https (PORTAL_SECURE_COOKIES): browsers then refuse plain
+# http to it for a year.
+HSTS = "max-age=31536000; includeSubDomains"
+
+
 def is_api_request() -> bool:
     return request.path.startswith("/api/") or request.path in ("/api",)
 
@@ -47,11 +52,17 @@ def init_app(app: Flask, exempt: tuple[Blueprint, ...] = ()) -> None:
     def csrf_error(exc: CSRFError) -> Response:
         return error_page(400, exc, csrf=True)
 
+    secure = app.extensions["portal.settings"].secure_cookies
+
     @app.after_request
     def security_headers(response: Response) -> Response:
+        # Every response, API JSON and downloads included: a browser must never guess a
+        # type (an uploaded file sniffed as HTML would run in the portal's origin).
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if secure:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         if response.mimetype == "text/html" and not is_api_request():
             response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-            response.headers.setdefault("X-Content-Type-Options", "nosniff")
             response.headers.setdefault("Referrer-Policy", "same-origin")
             response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         return response
@@ -66,14 +77,14 @@ def error_page(status: int, exc: Exception | None = None, csrf: bool = False) ->
             body["error"]["__type"] = "Bad Request" if status < 500 else "Internal Server Error"
         response = jsonify(body)
         response.status_code = status
-        return response
-    if status in (301, 302, 303, 307, 308) and isinstance(exc, HTTPException):
+    elif status in (301, 302, 303, 307, 308) and isinstance(exc, HTTPException):
         return exc.get_response()
-    try:
-        html = render_template("error.html", status=status, csrf=csrf, exc=exc)
-    except Exception:  # the error page itself must not fail (e.g. the database is down)
-        html = f"<!doctype html><title>{status}</title><h1>{status}</h1>"
-    response = Response(html, status=status, mimetype="text/html")
+    else:
+        try:
+            html = render_template("error.html", status=status, csrf=csrf, exc=exc)
+        except Exception:  # the error page itself must not fail (e.g. the database is down)
+            html = f"<!doctype html><title>{status}</title><h1>{status}</h1>"
+        response = Response(html, status=status, mimetype="text/html")
     if isinstance(exc, HTTPException) and status == 405:
         for key, value in exc.get_headers():
             if key.lower() == "allow":

@@ -98,8 +98,14 @@ def init_app(app: Flask) -> None:
     def remember_language(response):  # noqa: ANN001, ANN202
         wanted = request.args.get("lang")
         if wanted in LOCALES and request.cookies.get(COOKIE) != wanted:
+            secure = app.config.get("SESSION_COOKIE_SECURE", False)
             response.set_cookie(
-                COOKIE, wanted, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True
+                COOKIE,
+                wanted,
+                max_age=COOKIE_MAX_AGE,
+                samesite="Lax",
+                httponly=True,
+                secure=secure,
             )
         return response
 
