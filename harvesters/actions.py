@@ -8,9 +8,12 @@ CKAN), but only its department's editors and admins, and sysadmins, see secrets 
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
+from flask import has_request_context, request
 from marshmallow import ValidationError as FieldError
 from marshmallow import fields, pre_load
 from marshmallow import validate as v
@@ -290,6 +293,61 @@ def _url_taken(context: Context, url: str, own_id: str | None) -> None:
         raise ValidationError({"url": [f"Harvest source {found} already harvests this URL."]})
 
 
+# Host names that always mean this machine, like the loopback addresses.
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: str) -> tuple[str, int] | None:
+    """(host, port) of a URL, normalised: lower case, no trailing dot, the scheme's default
+    port spelled out; None when it has no host."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    host = (parts.hostname or "").rstrip(".").lower()
+    if not host:
+        return None
+    return host, port or DEFAULT_PORTS.get(parts.scheme.lower(), 80)
+
+
+def _is_loopback(host: str) -> bool:
+    if host in LOOPBACK_NAMES or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
+def _own_origins(context: Context) -> list[tuple[str, int]]:
+    """Where this portal answers: its site URL, the host the current request came to and, on
+    this machine, the port `portal serve` listens on."""
+    urls = [context.settings.site_url]
+    if has_request_context():
+        urls.append(request.host_url)
+    found = [origin for origin in map(_origin, urls) if origin is not None]
+    found.append(("127.0.0.1", context.settings.port))
+    return found
+
+
+def _same_place(a: tuple[str, int], b: tuple[str, int]) -> bool:
+    if a[1] != b[1]:
+        return False
+    return a[0] == b[0] or (_is_loopback(a[0]) and _is_loopback(b[0]))
+
+
+def _not_self(context: Context, url: str) -> None:
+    """A portal harvesting its own catalog would import every dataset again as a copy of
+    itself, and the copies again on the next run."""
+    target = _origin(url)
+    if target is not None and any(_same_place(target, own) for own in _own_origins(context)):
+        message = "This URL points at this portal itself: a portal cannot harvest its own catalog."
+        raise ValidationError({"url": [message]})
+
+
 # --- source actions -----------------------------------------------------------------------------
 
 
@@ -301,6 +359,7 @@ def harvest_source_create(context: Context, data_dict: dict[str, Any]) -> dict[s
     org_id = _org_id(context, args["owner_org"])
     require(has_role(context, org_id, "editor"), "Not authorized to add a harvest source here")
     _name_taken(context, args["name"], None)
+    _not_self(context, args["url"])
     _url_taken(context, args["url"], None)
     source = HarvestSource(
         name=args["name"],
@@ -359,6 +418,7 @@ def harvest_source_update(context: Context, data_dict: dict[str, Any]) -> dict[s
     org_id = _org_id(context, args["owner_org"])
     require(has_role(context, org_id, "editor"), "Not authorized to move the source there")
     _name_taken(context, args["name"], source.id)
+    _not_self(context, args["url"])
     _url_taken(context, args["url"], source.id)
     for key in ("name", "url", "source_type", "frequency", "config", "enabled"):
         setattr(source, key, args[key])
