@@ -163,6 +163,8 @@ def test_resource_create_documents_multipart_upload(doc):
         assert {"application/json", "multipart/form-data"} <= set(content), name
         upload = body_schema(doc, name, "multipart/form-data")["properties"]["upload"]
         assert (upload["type"], upload["format"]) == ("string", "binary")
+        # A JSON body cannot carry a file.
+        assert "upload" not in body_schema(doc, name)["properties"], name
         assert "413" in operation(doc, name)["responses"]
     assert "multipart/form-data" not in operation(doc, "package_create")["requestBody"]["content"]
 
@@ -250,3 +252,15 @@ def test_responses_match_their_documented_result_schemas(api, app, cast, doc):
         schema = {**content["application/json"]["schema"], "components": doc["components"]}
         errors = [e.message for e in OAS30ReadValidator(schema).iter_errors(response.get_json())]
         assert errors == [], name
+
+
+def test_search_results_with_fl_match_the_documented_result(api, app, cast, doc):
+    """With `fl` each result holds only the listed keys (unknown ones too): still as documented."""
+    create_dataset(app, "bus-routes", cast.transport, title="公交线路")
+    response = api.get("package_search", q="公交", fl="name,title,no_such_key")
+    assert response.status_code == 200
+    assert response.get_json()["result"]["results"][0]["title"] == "公交线路"
+    content = operation(doc, "package_search", "get")["responses"]["200"]["content"]
+    schema = {**content["application/json"]["schema"], "components": doc["components"]}
+    errors = [e.message for e in OAS30ReadValidator(schema).iter_errors(response.get_json())]
+    assert errors == []

@@ -108,6 +108,11 @@ RESULTS: dict[str, Any] = {
     "resource_create": rs.ResourceSchema,
     "resource_delete": None,
     "resource_patch": rs.ResourceSchema,
+    "resource_preview_show": {
+        "type": "object",
+        "description": "The preview: status (ready, pending), kind (table, json, image, none), "
+        "header, rows, text, encoding, truncated, reason (why there is none), detail.",
+    },
     "resource_show": rs.ResourceSchema,
     "resource_update": rs.ResourceSchema,
     "quality_report": QualityReportResultSchema,
@@ -353,15 +358,21 @@ class SchemaNames:
             self.taken.add(name)
             self.names[key] = name
 
+    @staticmethod
+    def base_name(instance: Schema) -> str:
+        """The name before numbering: PackageSchema -> Package (a result) or PackageInput."""
+        cls = type(instance)
+        base = cls.__name__.removesuffix("Schema") or cls.__name__
+        if not cls.__module__.endswith("result_schemas"):  # results: <domain>.result_schemas
+            base += ("Partial" if instance.partial else "") + "Input"
+        return base
+
     def __call__(self, schema: type[Schema] | Schema | str) -> str:
         instance = resolve_schema_instance(schema)
         key = make_schema_key(instance)
         if key in self.names:
             return self.names[key]
-        cls = type(instance)
-        base = cls.__name__.removesuffix("Schema") or cls.__name__
-        if not cls.__module__.endswith("result_schemas"):  # results: <domain>.result_schemas
-            base += ("Partial" if instance.partial else "") + "Input"
+        base = self.base_name(instance)
         name, number = base, 1
         while name in self.taken:
             number += 1
@@ -382,8 +393,20 @@ def _input_schema(spec: ActionSpec, names: SchemaNames) -> Schema | None:
     return schema
 
 
-def _has_upload(schema: Schema | None) -> bool:
-    return schema is not None and any(isinstance(f, Upload) for f in schema.fields.values())
+def _upload_fields(schema: Schema | None) -> tuple[str, ...]:
+    if schema is None:
+        return ()
+    return tuple(name for name, f in schema.fields.items() if isinstance(f, Upload))
+
+
+def _json_body_schema(schema: Schema, uploads: tuple[str, ...], names: SchemaNames) -> Schema:
+    """The input schema without its file fields (a JSON body cannot carry a file), under the
+    schema's own component name; the full schema (multipart) is <name>MultipartInput."""
+    json_schema = type(schema)(exclude=uploads, partial=schema.partial)
+    name = SchemaNames.base_name(schema)
+    names.prefer(json_schema, name)
+    names.prefer(schema, name.removesuffix("Input") + "MultipartInput")
+    return json_schema
 
 
 def _result(plugin: MarshmallowPlugin, value: Any) -> dict[str, Any]:
@@ -440,8 +463,8 @@ def _operations(plugin: MarshmallowPlugin, names: SchemaNames, spec: ActionSpec)
         "200": _success(_result(plugin, RESULTS.get(spec.name, UNDOCUMENTED_RESULT)))
     }
     responses.update({code: _ref("responses", name) for code, name in ERROR_RESPONSES.items()})
-    upload = _has_upload(schema)
-    if upload:
+    uploads = _upload_fields(schema)
+    if uploads:
         responses["413"] = _ref("responses", "TooLarge")
     common = {
         "tags": [_tag(spec)],
@@ -454,15 +477,16 @@ def _operations(plugin: MarshmallowPlugin, names: SchemaNames, spec: ActionSpec)
         else [{SECURITY_SCHEME: []}],
     }
     if schema is not None:
-        body_schema = plugin.converter.resolve_nested_schema(schema)
+        json_schema = _json_body_schema(schema, uploads, names) if uploads else schema
+        body_schema = plugin.converter.resolve_nested_schema(json_schema)
         required = schema.partial is not True and any(f.required for f in schema.fields.values())
     else:
         body_schema, required = {"type": "object"}, False
     content: dict[str, Any] = {"application/json": {"schema": body_schema}}
-    if upload:
+    if uploads:
         content["multipart/form-data"] = {
-            "schema": copy.deepcopy(body_schema),
-            "encoding": {"upload": {"contentType": "application/octet-stream"}},
+            "schema": plugin.converter.resolve_nested_schema(schema),
+            "encoding": {name: {"contentType": "application/octet-stream"} for name in uploads},
         }
     operations = {
         "post": {
@@ -496,6 +520,24 @@ def _document_tolerated_keys(plugin: MarshmallowPlugin, spec: APISpec) -> None:
             )
         if issubclass(cls, InputResourceSchema):
             component["additionalProperties"] = dict(RESOURCE_EXTRAS_DOC)
+
+
+def _document_selected_keys(spec: APISpec) -> None:
+    """package_search with `fl` returns only the listed keys of each dataset (any names the
+    caller lists, known or not), so a result entry is a full dataset or such an object."""
+    schemas = spec.components.schemas
+    results = schemas["SearchResult"]["properties"]["results"]
+    package = schemas[results["items"]["$ref"].rsplit("/", 1)[-1]]
+    # The listed keys keep their documented types; none is required.
+    spec.components.schema(
+        "SelectedPackageKeys",
+        {
+            "type": "object",
+            "description": "With `fl`: only the listed keys of a dataset.",
+            "properties": copy.deepcopy(package["properties"]),
+        },
+    )
+    results["items"] = {"anyOf": [results["items"], _ref("schemas", "SelectedPackageKeys")]}
 
 
 def _help_show_path() -> dict[str, Any]:
@@ -577,6 +619,7 @@ def build_spec() -> dict[str, Any]:
         spec.path(path=f"/api/3/action/{name}", operations=_operations(plugin, names, action_spec))
     spec.path(path="/api/3/action/help_show", operations=_help_show_path())
     _document_tolerated_keys(plugin, spec)
+    _document_selected_keys(spec)
     for tag in sorted(tags):
         spec.tag({"name": tag})
     return spec.to_dict()
