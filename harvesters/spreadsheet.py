@@ -16,10 +16,8 @@ proper happens later, in package_create.
 from __future__ import annotations
 
 import csv
-import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -27,6 +25,9 @@ from typing import Any
 
 from harvesters.errors import ParseError
 from portal.feeds.catalog_layout import COLUMNS, dataset_from_row
+from portal.files.delimited import check_size, delimited_rows
+from portal.files.limits import HARVEST, Budget, LimitExceeded
+from portal.files.xlsx import WorkbookError, open_workbook, sheet_rows
 from schemas.profiles import Field, profiles
 
 PROFILE = "cn-gov"
@@ -34,9 +35,10 @@ PROFILE = "cn-gov"
 SHEET_NAME = "信息资源目录"
 #: How many rows may precede the header row (a title row, notes).
 HEADER_SEARCH_ROWS = 20
-#: Workbook bounds, checked before openpyxl reads anything (a zip bomb guard).
-MAX_XLSX_UNCOMPRESSED = 512 * 1024 * 1024
-MAX_XLSX_SHARED_STRINGS = 128 * 1024 * 1024
+#: Bounds on bytes after decompression, rows, columns, cell length and parse time, shared with
+#: the previews (portal.files.limits): checked before openpyxl or csv builds anything, so a
+#: bomb is a harvest error, not a hang.
+LIMITS = HARVEST
 DELIMITERS = (",", "\t", ";")
 
 ORGANIZATION = "organization"
@@ -174,65 +176,46 @@ def _delimiter(text: str) -> str:
     return ","
 
 
-def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list[Any]]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+def _too_large(exc: LimitExceeded) -> ParseError:
+    return ParseError(f"The file is too large to import: {exc}")
+
+
+def _csv_rows(text: str, delimiter: str, budget: Budget) -> Iterator[tuple[int, list[Any]]]:
+    rows = budget.rows(delimited_rows(text, delimiter, LIMITS, budget))
     number = 0
     try:
-        for cells in reader:
+        for cells in rows:
             number += 1
             yield number, cells
+    except LimitExceeded as exc:
+        raise _too_large(exc) from None
     except csv.Error as exc:
-        raise ParseError(f"Invalid CSV at line {reader.line_num}: {exc}.") from None
+        raise ParseError(f"Invalid CSV after line {number}: {exc}.") from None
 
 
 def _open_csv(content: bytes) -> _Table:
+    try:
+        check_size(content, LIMITS)
+    except LimitExceeded as exc:
+        raise _too_large(exc) from None
     text = _decode(content)
     delimiter = _delimiter(text)
-    rows = _csv_rows(text, delimiter)
+    rows = _csv_rows(text, delimiter, Budget(LIMITS.seconds))
     header_row, headers, unknown = _header_row(rows)
     return _Table(header_row, headers, unknown, rows)
 
 
 # --- XLSX -------------------------------------------------------------------------------------
 
-_DTD = re.compile(rb"<!\s*(doctype|entity)", re.IGNORECASE)
-
-
-def _check_xlsx(content: bytes) -> None:
-    """Refuse workbooks that would take too much memory or carry XML entity declarations."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise ParseError(f"The file is not a readable XLSX workbook ({exc}).") from None
-    with archive:
-        members = archive.infolist()
-        if sum(m.file_size for m in members) > MAX_XLSX_UNCOMPRESSED:
-            raise ParseError("The workbook is too large once uncompressed.")
-        for member in members:
-            name = member.filename.lower()
-            if name.endswith("sharedstrings.xml") and member.file_size > MAX_XLSX_SHARED_STRINGS:
-                raise ParseError("The workbook's shared strings are too large.")
-            if not name.endswith((".xml", ".rels")):
-                continue
-            try:
-                with archive.open(member) as stream:
-                    head = stream.read(65536)
-            except (zipfile.BadZipFile, OSError, RuntimeError, EOFError) as exc:
-                raise ParseError(f"The workbook is damaged ({exc}).") from None
-            if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-                head = head.decode("utf-16", errors="ignore").encode()
-            if _DTD.search(head):
-                raise ParseError("The workbook contains XML entity declarations; refused.")
-
 
 def _open_xlsx(content: bytes) -> _Table:
-    from openpyxl import load_workbook
-
-    _check_xlsx(content)
+    budget = Budget(LIMITS.seconds)
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise ParseError(f"The file is not a readable XLSX workbook ({exc}).") from None
+        workbook = open_workbook(content, LIMITS, budget, stop_after=None)
+    except LimitExceeded as exc:
+        raise _too_large(exc) from None
+    except WorkbookError as exc:
+        raise ParseError(str(exc)) from None
     try:
         names = workbook.sheetnames
         sheet = workbook[SHEET_NAME] if SHEET_NAME in names else workbook.worksheets[0]
@@ -242,10 +225,11 @@ def _open_xlsx(content: bytes) -> _Table:
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         try:
-            for number, cells in enumerate(sheet.iter_rows(values_only=True), 1):
-                yield number, list(cells)
+            yield from enumerate(budget.rows(sheet_rows(sheet, LIMITS, budget)), 1)
         except ParseError:
             raise
+        except LimitExceeded as exc:
+            raise _too_large(exc) from None
         except Exception as exc:
             raise ParseError(f"The workbook could not be read ({exc}).") from None
 

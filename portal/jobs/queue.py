@@ -38,7 +38,12 @@ class TaskSpec:
 
 TASKS: dict[str, TaskSpec] = {}
 # Modules that define tasks; imported by every app so web servers and workers know them all.
-TASK_MODULES = ("portal.search.tasks", "portal.catalog.linkcheck", "harvesters.tasks")
+TASK_MODULES = (
+    "portal.search.tasks",
+    "portal.catalog.linkcheck",
+    "portal.catalog.previews",
+    "harvesters.tasks",
+)
 
 
 def task(

@@ -36,6 +36,14 @@ CORE_MESSAGES = (
     N_("Not a valid date."),
     N_("Not a valid choice."),
     N_("Not a valid URL."),
+    # Uploads refused by portal.files.sniff.
+    N_("Executable programs cannot be uploaded."),
+    N_("HTML pages and scripts cannot be uploaded as data."),
+    N_("The file is binary, but its declared format is a text format (CSV, JSON, XML, ...)."),
+    N_(
+        "The file is not the kind of file its declared format says "
+        "(XLSX and other Office Open XML files are zip archives, XLS files Office 97-2003 files)."
+    ),
 )
 
 CORE_TEXT_FIELDS = (*TEXT_FIELDS, "license_id")

@@ -13,13 +13,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.actions import Context, call
-from portal.catalog.models import Resource
 from portal.errors import NotAuthorized, NotFound, SearchError, SearchQueryError
 from portal.web import lookups
 from portal.web.context import action_context
 from portal.web.i18n import COOKIE, COOKIE_MAX_AGE, LOCALES
 from portal.web.jsonld import dataset_jsonld
-from portal.web.preview import build_preview
 
 bp = Blueprint(
     "web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets"
@@ -265,9 +263,8 @@ def resource_page(name: str, resource_id: str) -> str:
     if resource is None:
         abort(404)
     resource = show("resource_show", {"id": resource_id})
-    model = action_context().session.get(Resource, resource_id)
-    storage = current_app.extensions["portal.storage"]
-    preview = build_preview(storage, resource, model.storage_key if model else None)
+    # Only the cached preview: the file is parsed by the background job, never per page view.
+    preview = show("resource_preview_show", {"id": resource_id})
     site = request.url_root.rstrip("/")
     from portal.web.publisher import dataset_permissions
 

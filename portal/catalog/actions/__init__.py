@@ -4,6 +4,7 @@ from portal.catalog.actions import (  # noqa: F401
     datasets,
     groups,
     organizations,
+    previews,
     profiles,
     resources,
     trash,

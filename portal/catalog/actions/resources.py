@@ -21,10 +21,12 @@ from portal.auth.permissions import (
 from portal.catalog.actions.datasets import IdSchema, _saved
 from portal.catalog.dictize import resource_dictize
 from portal.catalog.models import Dataset, Resource
+from portal.catalog.previews import preview_job
 from portal.catalog.queries import dataset_loads
 from portal.catalog.schemas import ResourceCreateSchema, ResourceUpdateSchema
 from portal.database import utcnow
 from portal.errors import NotFound, ValidationError
+from portal.files.sniff import RefusedContent, check_upload
 from portal.storage import FileTooLarge, resource_key
 
 FIELDS = ("name", "description", "format", "mimetype", "size", "hash", "last_modified")
@@ -174,7 +176,12 @@ def _store_upload(context: Context, resource: Resource, upload: Any) -> None:
     filename = safe_filename(upload.filename or "file")
     key = resource_key(resource.id, filename)
     try:
-        stored = context.storage.put(key, upload.stream, context.settings.max_upload_bytes)
+        # Before anything is stored: an executable or a page under a data format is refused.
+        stream = check_upload(upload.stream, filename, resource.format)
+    except RefusedContent as exc:
+        raise ValidationError({"upload": [str(exc)]}) from None
+    try:
+        stored = context.storage.put(key, stream, context.settings.max_upload_bytes)
     except FileTooLarge as exc:
         raise ValidationError({"upload": [str(exc)]}) from None
     old_key = resource.storage_key
@@ -192,3 +199,11 @@ def _store_upload(context: Context, resource: Resource, upload: Any) -> None:
     context.on_rollback.append(lambda: storage.delete(key))
     if old_key:
         context.after_commit.append(lambda: storage.delete(old_key))
+    _queue_preview(context, resource)
+
+
+def _queue_preview(context: Context, resource: Resource) -> None:
+    """The preview is built once, in the background, after the file is committed."""
+    job = preview_job(context.app, resource)
+    if job is not None:
+        context.after_commit.append(job)

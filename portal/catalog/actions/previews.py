@@ -1,0 +1,27 @@
+"""The preview of a resource's file, as pages and API clients read it: from the cache the
+preview job fills (portal.catalog.previews), never by parsing the file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from portal.actions import Context, action, call, validate
+from portal.catalog.actions.datasets import IdSchema
+from portal.catalog.models import Resource
+from portal.catalog.previews import preview_for, preview_job
+
+
+@action(side_effect_free=True, schema=IdSchema)
+def resource_preview_show(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
+    """Return the preview of a resource: "status" ready (with kind table, json, image or none,
+    and the rows or text) or pending (being prepared; asking again later gives it)."""
+    args = validate(IdSchema(), data_dict)
+    # Not found and not allowed exactly as for the resource itself.
+    call("resource_show", context, {"id": args["id"]})
+    resource = context.session.get(Resource, args["id"])
+    preview, stale = preview_for(context.app, resource)
+    if stale:
+        job = preview_job(context.app, resource)
+        if job is not None:
+            context.after_commit.append(job)
+    return preview
