@@ -11,7 +11,7 @@ REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 # and the search index thousands of times, and fsync on disk would dominate its run time.
 PYTEST := $(BIN)/python -m pytest $(if $(wildcard /dev/shm),--basetemp=/dev/shm/portal-pytest-$(shell id -u),)
 
-.PHONY: run install test test-unit test-postgres test-redis test-browser lint services-postgres \
+.PHONY: run install test test-unit test-install test-postgres test-redis test-browser lint services-postgres \
 	services-redis clean
 
 $(STAMP): setup.cfg pyproject.toml
@@ -30,11 +30,15 @@ run: $(STAMP)
 	$(BIN)/portal search check >/dev/null || $(BIN)/portal search reindex
 	PORTAL_PORT=$(PORTAL_PORT) $(BIN)/portal serve --port $(PORTAL_PORT)
 
-test: test-unit test-postgres test-redis test-browser
+test: test-unit test-install test-postgres test-redis test-browser
 
 test-unit: $(STAMP)
 	$(BIN)/ruff check .
 	$(PYTEST) -m "not postgres and not redis and not browser"
+
+# A clean `pip install .` from install_requires alone (no extras) starts the app.
+test-install:
+	bash scripts/install_check.sh
 
 # The database tests again, on a real PostgreSQL server (installed and started if missing).
 test-postgres: $(STAMP) services-postgres

@@ -7,7 +7,10 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+import migrations
+
+# An installed package of its own, so a regular (non-editable) install can migrate too.
+MIGRATIONS = Path(migrations.__file__).resolve().parent
 
 
 def alembic_config(database_url: str) -> Config:
