@@ -7,9 +7,22 @@ from typing import Any
 from marshmallow import ValidationError as FieldError
 from marshmallow import fields, post_load, pre_load, validate, validates_schema
 
+from portal.catalog.links import link_problem
 from portal.fields import REQUIRED, Email, FullMatch, Name, StrictSchema, Text, Upload
 
 DATASET_STATES = ("active", "draft")
+
+
+def _link(value: str | None) -> None:
+    # Pages put these in an href: no javascript:, data: or other-site tricks (catalog.links).
+    problem = link_problem(value or "")
+    if problem:
+        raise FieldError(problem)
+
+
+def Link(max_length: int, **kwargs: Any) -> fields.String:  # noqa: N802 - reads like a field
+    kwargs.setdefault("allow_none", True)
+    return fields.String(validate=[validate.Length(max=max_length), _link], **kwargs)
 
 
 class TagSchema(StrictSchema):
@@ -78,7 +91,7 @@ class ResourceSchema(StrictSchema):
 
     READ_ONLY = RESOURCE_READ_ONLY
     id = fields.String(validate=validate.Length(max=36))
-    url = Text(2000, load_default="")
+    url = Link(2000, load_default="")
     url_type = fields.String(allow_none=True, validate=validate.OneOf(["upload", "", None]))
     name = Text(1000)
     description = Text(100_000)
@@ -159,7 +172,7 @@ class PackageSchema(StrictSchema):
     title = Text(1000)
     title_en = Text(1000)
     notes = Text(100_000)
-    url = Text(2000)
+    url = Link(2000)
     version = Text(100)
     author = Text(500)
     author_email = Email()
@@ -220,7 +233,7 @@ class GroupSchema(StrictSchema):
     title = Text(500)
     title_en = Text(500)
     description = Text(100_000)
-    image_url = Text(1000)
+    image_url = Link(1000)
     state = fields.String(validate=validate.OneOf(["active"]))
 
 

@@ -9,6 +9,7 @@ from flask import Flask, current_app, request, url_for
 from markupsafe import Markup, escape
 
 from portal.catalog.dictize import upload_filename
+from portal.catalog.links import is_live_link
 from portal.web import i18n, lookups
 from portal.web.markdown import plain_text, render_markdown
 
@@ -93,5 +94,7 @@ def init_app(app: Flask) -> None:
         number=i18n.fmt_number,
         filesize=i18n.fmt_size,
     )
+    # `value is live_link`: whether a stored URL may become an href (portal.catalog.links).
+    app.jinja_env.tests["live_link"] = is_live_link
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
