@@ -97,6 +97,9 @@ class PageInfo:
     size: int
     total: int
     url_for: Callable[[int], str]
+    # Keyset paging (portal.feeds.catalog): the next page's link, None on the last page.
+    next_url: str | None = None
+    keyset: bool = False
 
     @property
     def last(self) -> int:
@@ -506,12 +509,14 @@ class DcatGraph:
         self.add(ref, HYDRA.totalItems, typed(page.total, XSD.integer))
         self.add(ref, HYDRA.itemsPerPage, typed(page.size, XSD.integer))
         links = {"first": 1, "last": page.last}
-        if page.number < page.last:
+        if page.number < page.last and not page.keyset:
             links["next"] = page.number + 1
         if page.number > 1:
             links["previous"] = min(page.number - 1, page.last)
-        for name, number in links.items():
-            url = page.url_for(number)
+        urls = {name: page.url_for(number) for name, number in links.items()}
+        if page.next_url is not None:
+            urls["next"] = page.next_url
+        for name, url in urls.items():
             self.add(ref, HYDRA[name], (url))
             self.add(ref, HYDRA[f"{name}Page"], lit(url))
         return ref

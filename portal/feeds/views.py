@@ -29,8 +29,10 @@ from portal.errors import NotAuthorized, NotFound, SearchError, SearchQueryError
 from portal.feeds import datajson, export
 from portal.feeds.catalog import (
     CatalogQuery,
+    Cursor,
     FeedParameterError,
     catalog_info,
+    catalog_page,
     iter_datasets,
     latest_modified,
     parse_query,
@@ -103,6 +105,11 @@ def page_url(fmt: str, query: CatalogQuery, number: int) -> str:
     return f"{site_url_of(current_app)}/catalog.{fmt}?{urlencode(args)}"
 
 
+def cursor_url(fmt: str, query: CatalogQuery, cursor: Cursor) -> str:
+    args = {"after": cursor.encode(), **query.link_args()}
+    return f"{site_url_of(current_app)}/catalog.{fmt}?{urlencode(args)}"
+
+
 # --- per dataset -----------------------------------------------------------------------------
 
 
@@ -146,20 +153,28 @@ def catalog_rdf(fmt: str) -> Response:
         return bad_request(str(exc))
     context = anonymous_context()
     try:
-        found = search_page(context, query)
+        found = catalog_page(context, query)
         modified = latest_modified(context)
     except SearchQueryError as exc:
         return bad_request(f"The query could not be understood: {exc.message}")
     except SearchError:
         return unavailable()
-    page = PageInfo(query.page, query.rows, found["count"], lambda n: page_url(fmt, query, n))
-    if query.page > page.last:
+    # The next link is always a cursor (keyset paging), also from a numbered page.
+    page = PageInfo(
+        query.page,
+        query.rows,
+        found.total,
+        lambda n: page_url(fmt, query, n),
+        next_url=cursor_url(fmt, query, found.next) if found.next else None,
+        keyset=True,
+    )
+    if query.numbered and query.page > page.last:
         return Response(
             f"There is no page {query.page}: the last page is {page.last}.\n",
             status=404,
             mimetype="text/plain",
         )
-    triples = catalog_triples(catalog_info(current_app), found["results"], modified, page)
+    triples = catalog_triples(catalog_info(current_app), found.datasets, modified, page)
     return rdf_response(triples, fmt)
 
 
