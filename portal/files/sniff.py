@@ -84,11 +84,9 @@ def _is_pe(head: bytes) -> bool:
 def _text_problem(head: bytes, fmt: str) -> str | None:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         # UTF-16 text (a spreadsheet export) has zero bytes but is text.
+        # (The head may end inside a surrogate pair: undecodable units are dropped.)
         codec = "utf-16-le" if head[0] == 0xFF else "utf-16-be"
-        try:
-            probe = head[2 : len(head) // 2 * 2].decode(codec).encode("utf-8", errors="ignore")
-        except UnicodeDecodeError:
-            return NOT_TEXT
+        probe = head[2:].decode(codec, errors="ignore").encode("utf-8", errors="ignore")
     else:
         probe = head.removeprefix(b"\xef\xbb\xbf")
         if probe.startswith(BINARY_MAGIC) or b"\x00" in probe:
