@@ -88,6 +88,8 @@ def request_data() -> dict[str, Any]:
     ):
         data = _flatten(request.form)
         for key, upload in request.files.items():
+            if not isinstance(key, str):
+                raise BadRequest("Every form field and file needs a name")
             data[key] = upload
         return data
     raw = request.stream.read(_json_limit() + 1)
@@ -125,6 +127,8 @@ def _flatten(multidict) -> dict[str, Any]:  # noqa: ANN001
     # A key given once is a string; repeated keys (fq_list=a&fq_list=b) become a list.
     data: dict[str, Any] = {}
     for key in multidict:
+        if not isinstance(key, str):  # a multipart part whose name did not parse
+            raise BadRequest("Every form field and file needs a name")
         values = multidict.getlist(key)
         data[key] = values[0] if len(values) == 1 and not key.endswith("_list") else values
     return data
