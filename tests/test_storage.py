@@ -506,7 +506,8 @@ def test_api_upload_is_stored_in_s3_and_downloads(
     # Stored in the bucket, below the URL's prefix, under the key the database points at.
     key = s3_app.extensions["portal.db"].session().get(Resource, resource["id"]).storage_key
     assert key and key.endswith("/公交线路.csv")
-    assert s3_server.keys(storage.bucket) == [f"portal/{key}"]
+    # Under the storage prefix (the preview cache lives beside it, in portal-previews/).
+    assert s3_server.keys(storage.bucket, "portal/") == [f"portal/{key}"]
     stored = s3_server.client().get_object(Bucket=storage.bucket, Key=f"portal/{key}")
     assert stored["Body"].read() == data
 
