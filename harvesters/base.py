@@ -58,7 +58,8 @@ from harvesters.models import (
 from portal.actions import Context, call, run_hooks, transaction
 from portal.auth.models import User
 from portal.catalog.actions.datasets import show_dict
-from portal.catalog.models import Dataset, Group, License, Organization
+from portal.catalog.licenses import match_license
+from portal.catalog.models import Dataset, Group, Organization
 from portal.database import begin_write, utcnow
 from portal.errors import ActionError, ValidationError
 from portal.net.fetch import FetchError, FetchPolicy, FetchResult, fetch
@@ -416,7 +417,6 @@ class HarvestRun:
     progress: Callable[[HarvestJob, int | None], None] | None = None
     context: Context = field(init=False)
     config: dict[str, Any] = field(init=False)
-    _licenses: dict[str, str] | None = None
     _groups: dict[str, str] | None = None
     _orgs: dict[str, str] | None = None
     _errors_written: int = 0
@@ -457,21 +457,7 @@ class HarvestRun:
 
     def license_id(self, *candidates: Any) -> str | None:
         """A local licence id for a remote licence id, URL or title (None if unknown)."""
-        if self._licenses is None:
-            table: dict[str, str] = {}
-            for lic in self.session.scalars(select(License)):
-                table[lic.id.lower()] = lic.id
-                table[lic.title.lower()] = lic.id
-                if lic.url:
-                    table[_norm_url(lic.url)] = lic.id
-            self._licenses = table
-        for value in candidates:
-            if isinstance(value, str) and value.strip():
-                text = value.strip()
-                found = self._licenses.get(text.lower()) or self._licenses.get(_norm_url(text))
-                if found:
-                    return found
-        return None
+        return match_license(self.context, *candidates)
 
     def local_groups(self, names: Iterable[str]) -> list[dict[str, str]]:
         """Group refs for the given group names (or titles) that exist, active, in the
@@ -1087,10 +1073,6 @@ def comparable(value: Any) -> Any:
             return [v["url"] for v in value]
         return sorted(str(v.get("name")) for v in value)
     return None if value == "" else value
-
-
-def _norm_url(url: str) -> str:
-    return re.sub(r"^https?://", "", url.strip().lower()).rstrip("/")
 
 
 def _match_resources(

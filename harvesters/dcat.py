@@ -28,6 +28,8 @@ from rdflib.plugins.stores.memory import Memory
 from rdflib.term import Node
 
 from harvesters.errors import ParseError
+from portal.catalog.licenses import SEEDED_IDS
+from portal.catalog.licenses import recognise_license as license_id
 
 #: The most triples one document may hold; more raises ParseError (memory bound).
 MAX_TRIPLES = 5_000_000
@@ -394,38 +396,6 @@ _FORMAT_MEDIA = {fmt: media for media, fmt in reversed(MEDIA_FORMATS.items())}
 _MEDIA_TYPE = re.compile(r"^[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*$")
 _IANA = re.compile(r"^https?://www\.iana\.org/assignments/media-types/(.+)$", re.IGNORECASE)
 
-#: Our licence ids (migration 0001).
-LICENSE_IDS = (
-    "gov-open-data", "cc-by-4.0", "cc-by-sa-4.0", "cc0-1.0", "odc-odbl", "odc-pddl",
-    "other-open", "other-closed",
-)  # fmt: skip
-#: (pattern over a normalised licence URI or title, our id); the first match wins.
-_S = r"[-_ /]"  # a separator in licence URIs, codes and titles
-_LICENSE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(p.replace("{S}", _S), re.IGNORECASE), lid)
-    for p, lid in [
-        # non-commercial and no-derivatives variants are not open
-        (r"(?<![a-z])by{S}?n[cd](?![a-z])|noncommercial|non{S}commercial|noderiv", "other-closed"),
-        (r"publicdomain/zero|(?<![a-z])cc{S}?0(?![0-9.])|cc{S}?zero|cc0{S}1", "cc0-1.0"),
-        (r"licen[cs]es?/by{S}sa/4|cc{S}by{S}?sa{S}4|attribution{S}share{S}?alike 4",
-         "cc-by-sa-4.0"),
-        (r"licen[cs]es?/by{S}sa/[0-9]|cc{S}by{S}?sa{S}[0-9]", "other-open"),
-        (r"licen[cs]es?/by{S}sa$|cc{S}by{S}?sa$|attribution{S}share{S}?alike$", "cc-by-sa-4.0"),
-        (r"licen[cs]es?/by/4|cc{S}by{S}4|attribution 4\.0", "cc-by-4.0"),
-        (r"licen[cs]es?/by/[0-9]|cc{S}by{S}[0-9]", "other-open"),
-        (r"licen[cs]es?/by$|cc{S}by$", "cc-by-4.0"),
-        (r"odbl|odc{S}bl(?![a-z])|open database licen[cs]e", "odc-odbl"),
-        (r"pddl|public domain dedication and licen[cs]e", "odc-pddl"),
-        (r"dl{S}de{S}by|dl{S}by{S}de|dl{S}zero{S}de|dl{S}de{S}zero|datenlizenz deutschland",
-         "other-open"),
-        (r"odc{S}by|opendatacommons\.org/licenses/by|open{S}government{S}licen[cs]e|"
-         r"(?<![a-z])ogl(?![a-z])|nationalarchives\.gov\.uk/doc/open-government|etalab|"
-         r"licence{S}ouverte|(?<![a-z])nlod(?![a-z])|public{S}domain|publicdomain/mark",
-         "other-open"),
-        (r"政府数据开放许可|gov{S}open{S}data", "gov-open-data"),
-    ]
-]  # fmt: skip
-
 _HASH_ALGORITHMS = {
     "sha256": "sha256", "sha-256": "sha256", "sha/256": "sha256",
     "sha1": "sha1", "sha-1": "sha1", "sha/1": "sha1",
@@ -543,25 +513,6 @@ def _duration_frequency(years: float, months: float, weeks: float, days: float) 
         (0, 0, 0, 1): "DAILY",
     }
     return table.get((years, months, weeks, days))
-
-
-def license_id(*candidates: str | None) -> str | None:
-    """Our licence id for a licence URI, identifier or title (the first one recognised)."""
-    for candidate in candidates:
-        if not candidate:
-            continue
-        text = candidate.strip()
-        if text in LICENSE_IDS:
-            return text
-        last = text.rstrip("/").rsplit("/", 1)[-1]
-        if "/license/" in text and unquote(last) in LICENSE_IDS:  # our own feeds' licence URI
-            return unquote(last)
-        normal = re.sub(r"^https?://(www\.)?", "", text.lower())
-        normal = re.sub(r"(/legalcode(\.[a-z-]+)?|/deed\.[a-z-]+|\.html?|/)+$", "", normal)
-        for pattern, lid in _LICENSE_PATTERNS:
-            if pattern.search(normal):
-                return lid
-    return None
 
 
 # --- the graph reader ------------------------------------------------------------------------
@@ -782,7 +733,7 @@ class _Reader:
             if isinstance(v, (Literal, URIRef))
         ]
         # An identifier naming one of our licences (our own feeds) wins over pattern matches.
-        ours = next((n for n in names if n in LICENSE_IDS), None)
+        ours = next((n for n in names if n in SEEDED_IDS), None)
         return (ours or license_id(*names)), (names[0] if names else None)
 
     # profile fields (dcat-ap)

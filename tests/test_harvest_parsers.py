@@ -139,7 +139,7 @@ def test_sweden_rdfxml() -> None:
     assert tags(ds) == ["Nobel prize", "prize", "science"]
     assert ds["url"] == "http://data.nobelprize.org/"
     # Only the distribution has a licence: CC BY-NC 3.0, known and not open.
-    assert ds["license_id"] == "other-closed"
+    assert ds["license_id"] == "cc-nc"  # CC BY-NC 3.0: CKAN's non-commercial licence
     assert ds["maintainer"] == "Nobel Media AB"  # adms:contactPoint
     assert ds["maintainer_email"] == "info@nobelmedia.org"
     assert ds["publisher"] == {"name": "Nobel Media AB", "identifier": None}
@@ -300,7 +300,8 @@ def test_content_type_is_sniffed_when_missing_or_wrong() -> None:
         ("http://dcat-ap.de/def/licenses/dl-by-de/2.0", "other-open"),
         ("https://www.govdata.de/dl-de/by-2-0", "other-open"),
         ("https://creativecommons.org/licenses/by/3.0/", "other-open"),
-        ("http://creativecommons.org/licenses/by-nc/3.0/", "other-closed"),
+        ("http://creativecommons.org/licenses/by-nc/3.0/", "cc-nc"),
+        ("https://creativecommons.org/licenses/by-nd/4.0/", "other-closed"),
         ("https://portal.example/license/gov-open-data", "gov-open-data"),
         ("https://data.some.org/link/to/license", None),
     ],

@@ -109,6 +109,18 @@ class License(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class LicenseAlias(Base):
+    """Another id a client may send for one of our licences: CKAN's default ids (cc-by,
+    cc-zero, ...) and SPDX ids, stored lowercase (they are matched ignoring case)."""
+
+    __tablename__ = "license_alias"
+
+    alias: Mapped[str] = mapped_column(String(100), primary_key=True)
+    license_id: Mapped[str] = mapped_column(
+        ForeignKey("license.id", ondelete="CASCADE"), index=True
+    )
+
+
 # A dataset's free-text core fields, as CKAN names them: the form's text inputs, the keys a
 # CKAN harvester copies, and (with the licence, visibility and type) the columns an update sets.
 TEXT_FIELDS = (

@@ -19,6 +19,7 @@ from portal.auth.permissions import (
 )
 from portal.catalog import activity
 from portal.catalog.dictize import package_dictize
+from portal.catalog.licenses import canonical_license_id
 from portal.catalog.models import TEXT_FIELDS, Activity, Dataset, Group, Resource, Tag
 from portal.catalog.package_rows import load_package
 from portal.catalog.profiles import validate_package
@@ -276,9 +277,14 @@ def _check_name_free(
 
 
 def _check_license(context: Context, payload: dict[str, Any], errors: dict) -> None:
+    # CKAN's ids (cc-by) and SPDX ids (CC-BY-4.0) are stored as our canonical id.
     license_id = payload.get("license_id")
-    if license_id and license_id not in licenses(context):
-        errors["license_id"] = [f"Unknown licence: {license_id}"]
+    if license_id:
+        canonical = canonical_license_id(context, license_id)
+        if canonical is None:
+            errors["license_id"] = [f"Unknown licence: {license_id}"]
+        else:
+            payload["license_id"] = canonical
 
 
 def _resolve_groups(
