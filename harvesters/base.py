@@ -57,9 +57,9 @@ from harvesters.models import (
 )
 from portal.actions import Context, call, run_hooks, transaction
 from portal.auth.models import User
-from portal.catalog.actions.datasets import show_dict
 from portal.catalog.licenses import match_license
 from portal.catalog.models import Dataset, Group, Organization
+from portal.catalog.saving import show_dict
 from portal.database import begin_write, utcnow
 from portal.errors import ActionError, ValidationError
 from portal.net.fetch import FetchError, FetchPolicy, FetchResult, fetch

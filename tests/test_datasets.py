@@ -675,9 +675,9 @@ def test_package_show_reads_the_same_dict_as_the_orm_models(api, app, client, ca
     """package_show reads plain rows (portal.catalog.package_rows); a write's response is
     built from the ORM models. Both must give the very same dataset dict."""
     from portal.actions import call
-    from portal.catalog.actions.datasets import show_dict
     from portal.catalog.package_rows import load_packages
     from portal.catalog.queries import find_dataset
+    from portal.catalog.saving import show_dict
     from tests.conftest import site_context
     from tests.test_profiles import GOV_RESOURCE
 

@@ -693,3 +693,12 @@ def test_the_score_is_stored_on_save_shown_and_faceted_by_band(api, cast):
         maintainer="省交通运输厅信息中心",
     )
     assert improved["quality"]["score"] > created["quality"]["score"]
+
+
+def test_only_sysadmins_may_rescore_a_dataset(api, app, cast):
+    create_dataset(app, "bus-lines", cast.transport, title="公交线路")
+    for person in (cast.anonymous, cast.editor, cast.admin):
+        assert api.post("quality_rescore", person, id="bus-lines").status_code == 403
+    score = api.ok("quality_rescore", cast.sysadmin, id="bus-lines")
+    assert score == api.ok("package_show", id="bus-lines")["quality"]
+    assert api.ok("package_activity_list", id="bus-lines")[0]["activity_type"] == "new package"

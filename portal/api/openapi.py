@@ -116,6 +116,11 @@ RESULTS: dict[str, Any] = {
     "resource_show": rs.ResourceSchema,
     "resource_update": rs.ResourceSchema,
     "quality_report": QualityReportResultSchema,
+    "quality_rescore": {
+        "type": "object",
+        "nullable": True,
+        "description": "The new score, as package_show's quality; null for a deleted dataset.",
+    },
     "scheming_dataset_schema_list": NAMES,
     "scheming_dataset_schema_show": {"type": "object", "description": "The metadata profile."},
     "site_read": {"type": "boolean", "enum": [True]},

@@ -19,6 +19,7 @@ import it too (through portal.models, say) to know the task.
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +27,7 @@ from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from portal.catalog.linkcheck_models import LinkCheck
+from portal.catalog.linkcheck_models import LinkCheck, link_status  # noqa: F401
 from portal.catalog.models import Dataset, Resource
 from portal.database import begin_write, utcnow
 from portal.jobs.queue import task
@@ -183,51 +184,16 @@ def check_dataset_links(
 
 def rescore(app: Flask, dataset_id: str) -> None:
     """Recompute a dataset's quality score from its new link results (its accessibility
-    indicators), without counting as a metadata change."""
-    from portal.actions import Context
-    from portal.catalog.actions.datasets import emit_change, score
-    from portal.catalog.queries import dataset_loads
+    indicators), through the quality_rescore action."""
+    from portal.actions import Context, call
+    from portal.errors import NotFound
 
-    with app.extensions["portal.db"].factory() as session:
-        begin_write(session)
-        dataset = session.scalars(
-            select(Dataset).where(Dataset.id == dataset_id).options(*dataset_loads())
-        ).first()
-        if dataset is None or dataset.state == "deleted":
-            return
-        context = Context(session=session, app=app, ignore_auth=True)
-        score(context, dataset)
-        emit_change(context, dataset.id)
-        session.commit()
-        for hook in context.after_commit:
-            hook()
-
-
-def link_status(session: Session, dataset_id: str) -> dict[str, dict[str, Any]]:
-    """The last check of each linked active resource of the dataset, by resource id: ok,
-    status, final_url, content_type, error, checked_at (naive UTC). Resources never checked,
-    or whose URL changed since their check, are absent."""
-    rows = session.execute(
-        select(LinkCheck, Resource.url)
-        .join(Resource, Resource.id == LinkCheck.resource_id)
-        .where(
-            Resource.package_id == dataset_id,
-            Resource.state == "active",
-            or_(Resource.url_type.is_(None), Resource.url_type != "upload"),
+    with app.extensions["portal.db"].factory() as session, suppress(NotFound):  # purged since
+        call(
+            "quality_rescore",
+            Context(session=session, app=app, ignore_auth=True),
+            {"id": dataset_id},
         )
-    )
-    return {
-        check.resource_id: {
-            "ok": check.ok,
-            "status": check.status,
-            "final_url": check.final_url,
-            "content_type": check.content_type,
-            "error": check.error,
-            "checked_at": check.checked_at,
-        }
-        for check, url in rows
-        if check.url == url
-    }
 
 
 def schedule_link_check(app: Flask, dataset_id: str) -> Any:

@@ -15,8 +15,10 @@ from marshmallow import fields, validates_schema
 from marshmallow import validate as v
 
 from portal.actions import Context, action, call, validate
-from portal.catalog.linkcheck import link_status
-from portal.catalog.queries import find_organization
+from portal.auth.permissions import require_sysadmin
+from portal.catalog.linkcheck_models import link_status
+from portal.catalog.queries import find_dataset, find_organization
+from portal.catalog.saving import emit_change, score
 from portal.fields import LenientSchema
 from portal.quality.config import load_config
 from portal.quality.score import department_summary, score_dataset
@@ -55,6 +57,29 @@ class QualityReportSchema(LenientSchema):
     def one_subject(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if bool(data.get("id")) == bool(data.get("organization")):
             raise FieldError("Give either a dataset id or an organization.", "id")
+
+
+class RescoreSchema(LenientSchema):
+    id = fields.String(
+        required=True,
+        validate=v.Length(min=1, max=100),
+        error_messages={"required": "Missing value"},
+    )
+
+
+@action(schema=RescoreSchema)
+def quality_rescore(context: Context, data_dict: dict[str, Any]) -> dict[str, Any] | None:
+    """Recompute a dataset's stored quality score, e.g. after its links were checked (sysadmins
+    and the link checker only); not a metadata change, so no activity is recorded. Returns
+    the new score, or nothing for a deleted dataset."""
+    args = validate(RescoreSchema(), data_dict)
+    require_sysadmin(context, "rescore datasets")
+    dataset = find_dataset(context, args["id"])
+    if dataset.state == "deleted":
+        return None
+    result = score(context, dataset)
+    emit_change(context, dataset.id)
+    return result["quality"]
 
 
 @action(side_effect_free=True, schema=QualityReportSchema)

@@ -16,9 +16,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from portal.actions import Context
-from portal.catalog.actions.datasets import show_dict
 from portal.catalog.models import Dataset
 from portal.catalog.package_rows import load_packages
+from portal.catalog.saving import show_dict
 from portal.database import begin_write, utcnow
 from portal.search.documents import build_document
 from portal.search.models import SearchOutbox

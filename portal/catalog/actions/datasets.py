@@ -17,8 +17,6 @@ from portal.auth.permissions import (
     require_readable,
     require_sysadmin,
 )
-from portal.catalog import activity
-from portal.catalog.dictize import package_dictize
 from portal.catalog.licenses import canonical_license_id
 from portal.catalog.models import TEXT_FIELDS, Activity, Dataset, Group, Resource, Tag
 from portal.catalog.package_rows import load_package
@@ -28,8 +26,8 @@ from portal.catalog.queries import (
     find_dataset,
     find_group,
     find_organization,
-    licenses,
 )
+from portal.catalog.saving import emit_change, saved, show_dict
 from portal.catalog.schemas import PackageSchema
 from portal.database import utcnow
 from portal.errors import NotFound, ValidationError
@@ -56,10 +54,6 @@ class PagingSchema(LenientSchema):
 class ActivityListSchema(IdSchema):
     limit = fields.Integer(load_default=31, validate=v.Range(min=1, max=100))
     offset = fields.Integer(load_default=0, validate=v.Range(min=0, max=MAX_OFFSET))
-
-
-def show_dict(context: Context, dataset: Dataset) -> dict[str, Any]:
-    return package_dictize(dataset, context.settings.site_url, licenses(context))
 
 
 def public_datasets():
@@ -134,7 +128,7 @@ def package_create(context: Context, data_dict: dict[str, Any]) -> dict[str, Any
     context.session.add(dataset)
     context.session.flush()
     _set_resources(context, dataset, payload.get("resources") or [])
-    return _saved(context, dataset, "new package")
+    return saved(context, dataset, "new package")
 
 
 @action(schema=PackageSchema)
@@ -171,7 +165,7 @@ def package_update(context: Context, data_dict: dict[str, Any]) -> dict[str, Any
     _apply(context, dataset, payload, values, groups)
     if "resources" in payload:
         _set_resources(context, dataset, payload["resources"])
-    return _saved(context, dataset, "changed package")
+    return saved(context, dataset, "changed package")
 
 
 @action(schema=PackageSchema)
@@ -193,7 +187,7 @@ def package_delete(context: Context, data_dict: dict[str, Any]) -> None:
     """Mark a dataset deleted; it disappears from listings and search but can be restored."""
     dataset = _editable_dataset(context, data_dict)
     dataset.state = "deleted"
-    _saved(context, dataset, "deleted package")
+    saved(context, dataset, "deleted package")
     return None
 
 
@@ -355,46 +349,6 @@ def _set_resources(context: Context, dataset: Dataset, items: list[dict[str, Any
     for rid, resource in current.items():
         if rid not in keep:
             resource.state = "deleted"
-
-
-def _saved(context: Context, dataset: Dataset, activity_type: str) -> dict[str, Any]:
-    """Flush, record activity and the index change; return the dataset as package_show does."""
-    dataset.metadata_modified = utcnow()
-    context.session.flush()
-    result = score(context, dataset)
-    activity.record(context, dataset.id, activity_type, {"package": result})
-    emit_change(context, dataset.id)
-    _check_links_after_commit(context, dataset)
-    return result
-
-
-def _check_links_after_commit(context: Context, dataset: Dataset) -> None:
-    scheduled: set[str] = context.__dict__.setdefault("_link_checks", set())
-    if not context.settings.link_check or dataset.state == "deleted" or dataset.id in scheduled:
-        return
-    from portal.catalog.linkcheck import schedule_link_check
-
-    scheduled.add(dataset.id)
-    app, dataset_id = context.app, dataset.id
-    context.after_commit.append(lambda: schedule_link_check(app, dataset_id))
-
-
-def score(context: Context, dataset: Dataset) -> dict[str, Any]:
-    """Compute and store the metadata quality score; return the dataset dict with it."""
-    from portal.catalog.linkcheck import link_status
-    from portal.quality.score import score_dataset
-
-    result = show_dict(context, dataset)
-    result.pop("quality", None)
-    dataset.quality = score_dataset(result, link_status(context.session, dataset.id))
-    result["quality"] = dataset.quality
-    return result
-
-
-def emit_change(context: Context, dataset_id: str) -> None:
-    """Tell listeners (the search index) that a dataset changed, inside this transaction."""
-    for listener in context.app.extensions.get("portal.dataset_listeners", []):
-        listener(context, dataset_id)
 
 
 def count_datasets(context: Context, org_id: str | None = None) -> int:

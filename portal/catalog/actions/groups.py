@@ -10,11 +10,12 @@ from sqlalchemy import func, select
 
 from portal.actions import Context, action, validate
 from portal.auth.permissions import can_edit_dataset, require, require_login, require_sysadmin
-from portal.catalog.actions.datasets import _saved, public_datasets, show_dict
+from portal.catalog.actions.datasets import public_datasets
 from portal.catalog.actions.organizations import ListSchema, ShowSchema, sort_entities
 from portal.catalog.dictize import group_summary, iso
 from portal.catalog.models import Dataset, Group, dataset_group
 from portal.catalog.queries import dataset_loads, find_dataset, find_group
+from portal.catalog.saving import saved, show_dict
 from portal.catalog.schemas import GroupSchema
 from portal.errors import NotFound, ValidationError
 from portal.fields import REQUIRED, LenientSchema
@@ -119,7 +120,7 @@ def member_create(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]
     require(can_edit_dataset(context, dataset), f"Not authorized to edit dataset {dataset.name}")
     if group not in dataset.groups:
         dataset.groups.append(group)
-        _saved(context, dataset, "changed package")
+        saved(context, dataset, "changed package")
     return {
         "group_id": group.id,
         "table_id": dataset.id,

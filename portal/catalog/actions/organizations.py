@@ -17,10 +17,11 @@ from portal.auth.permissions import (
     require_login,
     require_sysadmin,
 )
-from portal.catalog.actions.datasets import emit_change, public_datasets, show_dict
+from portal.catalog.actions.datasets import public_datasets
 from portal.catalog.dictize import organization_summary
 from portal.catalog.models import Dataset, Member, Organization
 from portal.catalog.queries import dataset_loads, find_organization, find_user
+from portal.catalog.saving import emit_change, show_dict
 from portal.catalog.schemas import OrganizationSchema
 from portal.collation import pinyin_key
 from portal.errors import NotFound, ValidationError

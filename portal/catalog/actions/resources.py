@@ -18,11 +18,12 @@ from portal.auth.permissions import (
     require_login,
     require_readable,
 )
-from portal.catalog.actions.datasets import IdSchema, _saved
+from portal.catalog.actions.datasets import IdSchema
 from portal.catalog.dictize import resource_dictize
 from portal.catalog.models import Dataset, Resource
 from portal.catalog.previews import preview_job
 from portal.catalog.queries import dataset_loads
+from portal.catalog.saving import saved
 from portal.catalog.schemas import ResourceCreateSchema, ResourceUpdateSchema
 from portal.database import utcnow
 from portal.errors import NotFound, ValidationError
@@ -96,7 +97,7 @@ def resource_create(context: Context, data_dict: dict[str, Any]) -> dict[str, An
         _store_upload(context, resource, payload["upload"])
     elif not resource.url:
         raise ValidationError({"url": ["Give a URL or upload a file."]})
-    _saved(context, dataset, "changed package")
+    saved(context, dataset, "changed package")
     return resource_dictize(resource, context.settings.site_url)
 
 
@@ -115,7 +116,7 @@ def resource_update(context: Context, data_dict: dict[str, Any]) -> dict[str, An
         raise ValidationError({"url": ["Give a URL or upload a file."]})
     elif old_key and resource.url_type != "upload":
         _drop_file(context, resource, old_key)
-    _saved(context, dataset, "changed package")
+    saved(context, dataset, "changed package")
     return resource_dictize(resource, context.settings.site_url)
 
 
@@ -144,7 +145,7 @@ def resource_delete(context: Context, data_dict: dict[str, Any]) -> None:
     resource.state = "deleted"
     for position, other in enumerate(dataset.active_resources):
         other.position = position
-    _saved(context, dataset, "changed package")
+    saved(context, dataset, "changed package")
     return None
 
 
