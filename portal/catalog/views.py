@@ -13,8 +13,8 @@ from flask import Blueprint, Response, abort, redirect, request
 from portal.actions import call
 from portal.catalog.models import Resource
 from portal.errors import NotAuthorized, NotFound
+from portal.request_context import action_context
 from portal.stats.counting import count_download
-from portal.web.context import action_context
 
 bp = Blueprint("catalog", __name__)
 

@@ -43,7 +43,7 @@ from portal.feeds.rdf import MEDIA_TYPES, WRITERS, Triples, lit
 from portal.feeds.schemaorg import dataset_to_schemaorg
 from portal.feeds.values import site_url_of
 from portal.feeds.vocab import RDF, RDFS
-from portal.web.context import action_context
+from portal.request_context import action_context
 from schemas.profiles import dataset_types, profiles
 
 bp = Blueprint("feeds", __name__)

@@ -18,8 +18,8 @@ from harvesters.actions import SECRET_CONFIG
 from harvesters.models import COUNTS, FREQUENCIES, SOURCE_TYPES, STAGES, UNFINISHED
 from portal.actions import call
 from portal.errors import ActionError, NotAuthorized, NotFound, ValidationError
+from portal.request_context import action_context
 from portal.web import forms
-from portal.web.context import action_context
 from portal.web.forms import N_
 from portal.web.publisher import flash_error, my_organizations
 from portal.web.views import PAGE_SIZE, bp, page_number, pagination

@@ -10,8 +10,8 @@ from flask import g
 from flask_babel import gettext as _
 
 from portal.actions import call
+from portal.request_context import action_context
 from portal.search.fields import FIELDS, facetable
-from portal.web.context import action_context
 from portal.web.i18n import bilingual, is_english, localized
 
 # Facets shown first, in this order; fields registered later by profiles follow.

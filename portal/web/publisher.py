@@ -14,8 +14,8 @@ from portal.actions import call
 from portal.auth.signin import safe_next, sign_in
 from portal.catalog.dictize import upload_filename
 from portal.errors import ActionError, NotAuthorized, NotFound, ValidationError
+from portal.request_context import action_context
 from portal.web import forms, lookups
-from portal.web.context import action_context
 from portal.web.i18n import bilingual
 from portal.web.views import PAGE_SIZE, bp, dataset_or_404, page_number, pagination, quote
 

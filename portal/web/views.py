@@ -14,8 +14,8 @@ from flask_babel import lazy_gettext as _l
 
 from portal.actions import Context, call
 from portal.errors import NotAuthorized, NotFound, SearchError, SearchQueryError
+from portal.request_context import action_context
 from portal.web import lookups
-from portal.web.context import action_context
 from portal.web.i18n import COOKIE, COOKIE_MAX_AGE, LOCALES
 from portal.web.jsonld import dataset_jsonld
 

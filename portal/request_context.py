@@ -1,4 +1,10 @@
-"""Building an action context for the current request."""
+"""Building an action context for the current request.
+
+Shared by every request handler (pages, downloads, feeds, stats): it lives beside the action
+registry rather than in it, so the registry stays free of Flask request state (the CLI and the
+harvesters build their own Context), and outside portal/web so domains need not import pages.
+The API builds its own context (portal/api/caller.py: token-only writes).
+"""
 
 from __future__ import annotations
 
