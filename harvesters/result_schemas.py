@@ -1,4 +1,5 @@
-"""Output schemas of the harvest actions, for the OpenAPI document (portal.api.openapi).
+"""Output schemas of the harvest actions, for the OpenAPI document (RESULTS below; see
+portal.result_schemas).
 
 Keep them in step with `source_dict`, `job_dict` and `harvest_job_report` in
 harvesters.actions; `required` marks keys that are always present.
@@ -6,9 +7,11 @@ harvesters.actions; `required` marks keys that are always present.
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import fields
 
-from portal.api.result_schemas import NullStr, ResultSchema, Str, Timestamp
+from portal.result_schemas import NullStr, ResultSchema, Str, Timestamp, many
 
 
 class HarvestStatsSchema(ResultSchema):
@@ -83,3 +86,17 @@ class HarvestJobReportSchema(ResultSchema):
     errors = fields.List(fields.Nested(HarvestErrorSchema), required=True)
     limit = fields.Integer(required=True)
     offset = fields.Integer(required=True)
+
+
+RESULTS: dict[str, Any] = {
+    "harvest_job_abort": HarvestJobSchema,
+    "harvest_job_create": HarvestJobSchema,
+    "harvest_job_list": many(HarvestJobSchema),
+    "harvest_job_report": HarvestJobReportSchema,
+    "harvest_job_show": HarvestJobSchema,
+    "harvest_source_create": HarvestSourceSchema,
+    "harvest_source_delete": None,
+    "harvest_source_list": many(HarvestSourceSchema),
+    "harvest_source_show": HarvestSourceSchema,
+    "harvest_source_update": HarvestSourceSchema,
+}

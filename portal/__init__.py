@@ -11,6 +11,17 @@ from portal.config import Settings
 
 __version__ = "0.1.0"
 
+# Each domain's results for the OpenAPI document (portal.result_schemas: a RESULTS dict each).
+RESULT_MODULES = (
+    "portal.auth.result_schemas",
+    "portal.catalog.result_schemas",
+    "portal.quality.result_schemas",
+    "portal.search.result_schemas",
+    "portal.site_result_schemas",
+    "portal.stats.result_schemas",
+    "harvesters.result_schemas",
+)
+
 
 def create_app(settings: Settings | None = None, **overrides) -> Flask:
     """Build a portal app for one instance folder; see portal.config for the settings."""

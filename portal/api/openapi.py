@@ -1,14 +1,15 @@
 """The OpenAPI 3.0.3 document served at /api/3/openapi.json, generated from the action registry.
 
 Request bodies and GET parameters come from the marshmallow schemas the actions validate with
-(ActionSpec.schema), results from portal.api.result_schemas (RESULTS below maps each action to
-its result), and the error responses from portal.errors. Summaries and descriptions are the
-actions' docstrings.
+(ActionSpec.schema), results from each domain's result_schemas module (RESULT_MODULES in
+portal/__init__.py; see portal.result_schemas), and the error responses from portal.errors.
+Summaries and descriptions are the actions' docstrings.
 """
 
 from __future__ import annotations
 
 import copy
+import importlib
 import inspect
 from collections.abc import Callable
 from typing import Any
@@ -18,14 +19,10 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow.common import make_schema_key, resolve_schema_instance
 from marshmallow import Schema, fields
 
-from harvesters import result_schemas as hrs
-from portal import __version__
+from portal import RESULT_MODULES, __version__
 from portal.actions import REGISTRY, ActionSpec, load_actions
-from portal.api import result_schemas as rs
 from portal.catalog.schemas import ResourceSchema as InputResourceSchema
 from portal.fields import StrictSchema, Upload
-from portal.quality.result_schemas import QualityReportResultSchema
-from portal.stats import result_schemas as srs
 
 OPENAPI_VERSION = "3.0.3"
 TITLE = "Open Data Portal Action API"
@@ -48,88 +45,16 @@ An API token (create one with api_token_create) in the `Authorization` header, s
 `Bearer <token>`. The `X-CKAN-API-Key` header is accepted too (ckanapi sends both). Anonymous
 callers may use the read actions; a token that is not valid is a 403 even there."""
 
-# Action -> result: a result schema class, a JSON Schema dict (which may hold result schema
-# classes in `items` / `anyOf`), or None for actions that return null.
+
+def collect_results(modules: tuple[str, ...]) -> dict[str, Any]:
+    """Action -> result, from each domain's result_schemas module (its RESULTS dict)."""
+    results: dict[str, Any] = {}
+    for module in modules:
+        results.update(importlib.import_module(module).RESULTS)
+    return results
 
 
-def _many(item: Any) -> dict[str, Any]:
-    return {"type": "array", "items": item}
-
-
-def _names_or(schema: type[Schema], what: str) -> dict[str, Any]:
-    return {
-        "description": f"{what} names; full dicts with all_fields=true.",
-        "anyOf": [_many({"type": "string"}), _many(schema)],
-    }
-
-
-NAMES = _many({"type": "string"})
-
-RESULTS: dict[str, Any] = {
-    "api_token_create": rs.NewApiTokenSchema,
-    "api_token_list": _many(rs.ApiTokenSchema),
-    "api_token_revoke": None,
-    "current_package_list_with_resources": _many(rs.PackageSchema),
-    "dataset_purge": None,
-    "group_create": rs.GroupSchema,
-    "group_list": _names_or(rs.GroupSchema, "Theme"),
-    "group_show": rs.GroupSchema,
-    "harvest_job_abort": hrs.HarvestJobSchema,
-    "harvest_job_create": hrs.HarvestJobSchema,
-    "harvest_job_list": _many(hrs.HarvestJobSchema),
-    "harvest_job_report": hrs.HarvestJobReportSchema,
-    "harvest_job_show": hrs.HarvestJobSchema,
-    "harvest_source_create": hrs.HarvestSourceSchema,
-    "harvest_source_delete": None,
-    "harvest_source_list": _many(hrs.HarvestSourceSchema),
-    "harvest_source_show": hrs.HarvestSourceSchema,
-    "harvest_source_update": hrs.HarvestSourceSchema,
-    "license_list": _many(rs.LicenseSchema),
-    "member_create": rs.GroupMemberSchema,
-    "organization_create": rs.OrganizationSchema,
-    "organization_list": _names_or(rs.OrganizationSchema, "Department"),
-    "organization_list_for_user": _many(rs.OrganizationSchema),
-    "organization_member_create": rs.MembershipSchema,
-    "organization_member_delete": None,
-    "organization_show": rs.OrganizationSchema,
-    "organization_update": rs.OrganizationSchema,
-    "package_activity_list": _many(rs.ActivitySchema),
-    "package_autocomplete": _many(rs.AutocompleteSchema),
-    "package_create": rs.PackageSchema,
-    "package_delete": None,
-    "package_download_stats": srs.DownloadStatsResultSchema,
-    "package_list": NAMES,
-    "package_patch": rs.PackageSchema,
-    "package_popular": _many(srs.PopularPackageSchema),
-    "package_search": rs.SearchResultSchema,
-    "package_show": rs.PackageSchema,
-    "package_trash_list": rs.TrashListSchema,
-    "package_update": rs.PackageSchema,
-    "resource_create": rs.ResourceSchema,
-    "resource_delete": None,
-    "resource_patch": rs.ResourceSchema,
-    "resource_preview_show": {
-        "type": "object",
-        "description": "The preview: status (ready, pending), kind (table, json, image, none), "
-        "header, rows, text, encoding, truncated, reason (why there is none), detail.",
-    },
-    "resource_show": rs.ResourceSchema,
-    "resource_update": rs.ResourceSchema,
-    "quality_report": QualityReportResultSchema,
-    "quality_rescore": {
-        "type": "object",
-        "nullable": True,
-        "description": "The new score, as package_show's quality; null for a deleted dataset.",
-    },
-    "scheming_dataset_schema_list": NAMES,
-    "scheming_dataset_schema_show": {"type": "object", "description": "The metadata profile."},
-    "site_read": {"type": "boolean", "enum": [True]},
-    "status_show": rs.StatusSchema,
-    "tag_autocomplete": NAMES,
-    "tag_list": _names_or(rs.TagCountSchema, "Tag"),
-    "user_create": rs.UserSchema,
-    "user_show": rs.UserSchema,
-}
+RESULTS: dict[str, Any] = collect_results(RESULT_MODULES)
 
 NULL_RESULT = {"type": "object", "nullable": True, "enum": [None], "description": "Always null."}
 UNDOCUMENTED_RESULT = {"description": "Not documented yet."}

@@ -1,11 +1,13 @@
-"""marshmallow *output* schemas of quality_report, for the OpenAPI document
-(portal.api.openapi RESULTS: "quality_report": QualityReportResultSchema)."""
+"""marshmallow *output* schemas of the quality actions, for the OpenAPI document (RESULTS
+below; see portal.result_schemas)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import fields
 
-from portal.api.result_schemas import NullStr, ResultSchema, Str
+from portal.result_schemas import NullStr, ResultSchema, Str
 
 BILINGUAL = {"description": "Text in Chinese (zh) and English (en)."}
 
@@ -109,3 +111,13 @@ class QualityReportResultSchema(ResultSchema):
     limit = fields.Integer()
     offset = fields.Integer()
     datasets = fields.List(fields.Nested(DepartmentRowSchema))
+
+
+RESULTS: dict[str, Any] = {
+    "quality_report": QualityReportResultSchema,
+    "quality_rescore": {
+        "type": "object",
+        "nullable": True,
+        "description": "The new score, as package_show's quality; null for a deleted dataset.",
+    },
+}

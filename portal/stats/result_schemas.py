@@ -1,11 +1,14 @@
 """marshmallow *output* schemas of the download statistics actions, for the OpenAPI document
-(portal.api.openapi RESULTS: package_popular, package_download_stats)."""
+(RESULTS below; see portal.result_schemas)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import fields
 
-from portal.api.result_schemas import ResultSchema, SearchPackageSchema, Str
+from portal.result_schemas import ResultSchema, Str, many
+from portal.search.result_schemas import SearchPackageSchema
 
 
 class PopularPackageSchema(SearchPackageSchema):
@@ -42,3 +45,9 @@ class DownloadStatsResultSchema(DownloadSummarySchema):
         required=True,
         metadata={"description": "The last 30 days, oldest first; 0 where none."},
     )
+
+
+RESULTS: dict[str, Any] = {
+    "package_download_stats": DownloadStatsResultSchema,
+    "package_popular": many(PopularPackageSchema),
+}

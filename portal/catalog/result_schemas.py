@@ -1,39 +1,17 @@
-"""marshmallow *output* schemas: the shapes actions return inside CKAN's `result`.
+"""marshmallow *output* schemas of the catalog actions (datasets, resources, departments,
+themes, tags, licences, activity, trash), for the OpenAPI document.
 
-They document the API (portal.api.openapi) and are not used to serialise anything: the actions
-build their dicts in portal.catalog.dictize, the organization and group actions (org_dict,
-group_dict), portal.auth.actions (user_dict), portal.search.actions and portal.site_actions.
-Keep the keys here in step with those functions; `required` marks keys that are always present.
+Keep the keys in step with portal.catalog.dictize and the organization and group actions
+(org_dict, group_dict); see portal.result_schemas.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import EXCLUDE, INCLUDE, Schema, fields, validate
+from marshmallow import INCLUDE, fields, validate
 
-TIMESTAMP = "Naive UTC time in ISO 8601 without a zone, as CKAN prints it."
-
-
-def Timestamp(**kwargs: Any) -> fields.String:  # noqa: N802 - reads like a field class
-    return fields.String(
-        metadata={"description": TIMESTAMP, "example": "2024-05-01T08:30:00.123456"}, **kwargs
-    )
-
-
-def Str(**kwargs: Any) -> fields.String:  # noqa: N802
-    """A key that is always present (required) and may be null (allow_none)."""
-    kwargs.setdefault("required", True)
-    return fields.String(**kwargs)
-
-
-def NullStr(**kwargs: Any) -> fields.String:  # noqa: N802
-    return Str(allow_none=True, **kwargs)
-
-
-class ResultSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE  # documents no additionalProperties: clients should ignore new keys
+from portal.result_schemas import NAMES, NullStr, ResultSchema, Str, Timestamp, many, names_or
 
 
 class TagSchema(ResultSchema):
@@ -215,33 +193,6 @@ class LicenseSchema(ResultSchema):
     status = Str()
 
 
-class UserSchema(ResultSchema):
-    id = Str()
-    name = Str()
-    fullname = NullStr()
-    display_name = Str()
-    about = NullStr()
-    sysadmin = fields.Boolean(required=True)
-    state = Str()
-    created = Timestamp(required=True, allow_none=True)
-    email = fields.String(
-        allow_none=True, metadata={"description": "Only for the user themself and sysadmins."}
-    )
-
-
-class ApiTokenSchema(ResultSchema):
-    id = Str()
-    name = Str()
-    user_id = Str()
-    created_at = Timestamp(required=True, allow_none=True)
-    last_access = Timestamp(required=True, allow_none=True)
-
-
-class NewApiTokenSchema(ResultSchema):
-    token = Str(metadata={"description": "The secret: shown once, never again."})
-    id = Str(metadata={"description": "The token's id (`jti` for api_token_revoke)."})
-
-
 class ActivitySchema(ResultSchema):
     id = Str()
     timestamp = Timestamp(required=True)
@@ -251,68 +202,6 @@ class ActivitySchema(ResultSchema):
     data = fields.Dict(
         required=True, metadata={"description": '{"package": <the dataset as it was then>}'}
     )
-
-
-class FacetItemSchema(ResultSchema):
-    name = Str()
-    display_name = Str()
-    count = fields.Integer(required=True)
-
-
-class SearchFacetSchema(ResultSchema):
-    title = Str()
-    items = fields.List(fields.Nested(FacetItemSchema), required=True)
-
-
-class SearchPackageSchema(PackageSchema):
-    highlight = fields.Dict(
-        keys=fields.String(),
-        values=fields.String(),
-        metadata={"description": "title / title_en / notes with matched words in <mark>."},
-    )
-
-
-class AutocompleteSchema(ResultSchema):
-    name = Str(required=True)
-    title = Str(required=True)
-    match_field = Str()
-    match_displayed = Str()
-
-
-class SearchResultSchema(ResultSchema):
-    count = fields.Integer(required=True, metadata={"description": "All matches, not just rows."})
-    results = fields.List(
-        fields.Nested(SearchPackageSchema),
-        required=True,
-        metadata={"description": "Full datasets; with `fl`, only the listed keys of each."},
-    )
-    facets = fields.Dict(
-        keys=fields.String(),
-        values=fields.Dict(keys=fields.String(), values=fields.Integer()),
-        required=True,
-        metadata={"description": "Per facet field: value -> count."},
-    )
-    search_facets = fields.Dict(
-        keys=fields.String(), values=fields.Nested(SearchFacetSchema), required=True
-    )
-    sort = Str(metadata={"example": "score desc, metadata_modified desc"})
-
-
-class BackendsSchema(ResultSchema):
-    database = Str(metadata={"example": "postgresql"})
-    storage = Str(metadata={"example": "s3"})
-    queue = Str(metadata={"example": "redis"})
-
-
-class StatusSchema(ResultSchema):
-    site_title = Str()
-    site_description = Str()
-    site_url = Str()
-    ckan_version = Str(metadata={"example": "2.10.0"})
-    portal_version = Str()
-    locale_default = Str()
-    extensions = fields.List(fields.String(), required=True)
-    backends = fields.Nested(BackendsSchema, required=True)
 
 
 class TrashOrganizationSchema(ResultSchema):
@@ -339,3 +228,42 @@ class TrashItemSchema(ResultSchema):
 class TrashListSchema(ResultSchema):
     count = fields.Integer(required=True)
     results = fields.List(fields.Nested(TrashItemSchema), required=True)
+
+
+RESULTS: dict[str, Any] = {
+    "current_package_list_with_resources": many(PackageSchema),
+    "dataset_purge": None,
+    "group_create": GroupSchema,
+    "group_list": names_or(GroupSchema, "Theme"),
+    "group_show": GroupSchema,
+    "license_list": many(LicenseSchema),
+    "member_create": GroupMemberSchema,
+    "organization_create": OrganizationSchema,
+    "organization_list": names_or(OrganizationSchema, "Department"),
+    "organization_list_for_user": many(OrganizationSchema),
+    "organization_member_create": MembershipSchema,
+    "organization_member_delete": None,
+    "organization_show": OrganizationSchema,
+    "organization_update": OrganizationSchema,
+    "package_activity_list": many(ActivitySchema),
+    "package_create": PackageSchema,
+    "package_delete": None,
+    "package_list": NAMES,
+    "package_patch": PackageSchema,
+    "package_show": PackageSchema,
+    "package_trash_list": TrashListSchema,
+    "package_update": PackageSchema,
+    "resource_create": ResourceSchema,
+    "resource_delete": None,
+    "resource_patch": ResourceSchema,
+    "resource_preview_show": {
+        "type": "object",
+        "description": "The preview: status (ready, pending), kind (table, json, image, none), "
+        "header, rows, text, encoding, truncated, reason (why there is none), detail.",
+    },
+    "resource_show": ResourceSchema,
+    "resource_update": ResourceSchema,
+    "scheming_dataset_schema_list": NAMES,
+    "scheming_dataset_schema_show": {"type": "object", "description": "The metadata profile."},
+    "tag_list": names_or(TagCountSchema, "Tag"),
+}
