@@ -216,9 +216,17 @@ def main() -> None:
     parser.add_argument("--mixed-clients", type=int, default=30)
     parser.add_argument("--mixed-duration", type=float, default=60.0)
     parser.add_argument("--database-url", default="")
-    parser.add_argument("--env", action="append", default=[], help="KEY=VALUE for the server")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        help="KEY=VALUE for the server, e.g. "
+        "PORTAL_SEARCH_REFRESH=sync to index inside each request",
+    )
     args = parser.parse_args()
-    env = {"PORTAL_LINKCHECK": "0", **dict(e.split("=", 1) for e in args.env)}
+    # `portal serve`'s own default (the launcher sets "sync" for tests); --env overrides.
+    env = {"PORTAL_LINKCHECK": "0", "PORTAL_SEARCH_REFRESH": "0.5"}
+    env.update(dict(e.split("=", 1) for e in args.env))
     if args.database_url:
         env["PORTAL_DATABASE_URL"] = args.database_url
     with (

@@ -134,6 +134,9 @@ def portal_env(
         PORTAL_PORT=str(port),
         PORTAL_SITE_URL=f"http://{HOST}:{port}",
         PYTHONUNBUFFERED="1",
+        # Tests search right after a write: index inside the request. `portal serve` on its
+        # own leaves it to the worker (0.5 s); pass PORTAL_SEARCH_REFRESH in `env` for that.
+        PORTAL_SEARCH_REFRESH="sync",
     )
     if runtime_dir is not None:
         # gunicorn's control socket defaults to $XDG_RUNTIME_DIR/gunicorn.ctl (else

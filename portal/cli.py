@@ -15,6 +15,10 @@ from portal import create_app
 from portal.actions import Context, call
 from portal.auth.models import User
 from portal.errors import ActionError
+from portal.search.refresh import refreshing
+
+# `portal serve` leaves indexing to the worker's refresher, this often (seconds).
+DEFAULT_SERVE_REFRESH = "0.5"
 
 
 def _app(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
@@ -184,6 +188,11 @@ def serve(host: str, port: int | None, workers: int | None) -> None:
     """Serve the portal with gunicorn (and the embedded job worker)."""
     from portal.server import run_gunicorn
 
+    # Writes return before they are indexed; the worker makes them searchable within 0.5 s
+    # (PORTAL_SEARCH_REFRESH=sync indexes inside each request instead). The web workers and
+    # the embedded worker child are started after this and read it from the environment.
+    os.environ.setdefault("PORTAL_SEARCH_REFRESH", DEFAULT_SERVE_REFRESH)
+
     settings = current_app.extensions["portal.settings"]
     port = port or settings.port
     workers = workers or int(os.environ.get("PORTAL_WORKERS", "4"))
@@ -201,7 +210,8 @@ def worker(workers: int) -> None:
     # A worker may start because the last one died (killed, crashed): the clean-up tasks
     # (reaping the jobs it left running) are queued for soon after, not the next schedule.
     queue.queue_start_tasks()
-    consumer.run()
+    with refreshing(current_app._get_current_object()):
+        consumer.run()
 
 
 def _any_sysadmin() -> User | None:

@@ -29,6 +29,15 @@ def _flag(value: str) -> bool:
     return value.strip().lower() not in ("0", "false", "no", "off", "")
 
 
+def parse_refresh(value: str) -> float | None:
+    if value.strip().lower() in ("", "sync"):
+        return None
+    seconds = float(value)
+    if not 0 < seconds <= 60:
+        raise ValueError("PORTAL_SEARCH_REFRESH must be 'sync' or seconds between 0 and 60")
+    return seconds
+
+
 @dataclass
 class Settings:
     instance: Path
@@ -48,6 +57,10 @@ class Settings:
     trusted_proxies: int = 0
     # Cookies marked Secure and HSTS sent (PORTAL_SECURE_COOKIES); on when the site is https.
     secure_cookies: bool = False
+    # How writes reach the search index (PORTAL_SEARCH_REFRESH): None ("sync") indexes before
+    # the action returns; seconds (`portal serve` uses 0.5) leave it to the job worker, which
+    # applies the outbox that often, so a write is searchable within about that delay.
+    search_refresh: float | None = None
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -74,6 +87,8 @@ class Settings:
         values["secure_cookies"] = values["site_url"].startswith("https://")
         if "PORTAL_SECURE_COOKIES" in env:
             values["secure_cookies"] = _flag(env["PORTAL_SECURE_COOKIES"])
+        if "PORTAL_SEARCH_REFRESH" in env:
+            values["search_refresh"] = parse_refresh(env["PORTAL_SEARCH_REFRESH"])
         if "PORTAL_MAX_JSON_MB" in env:
             values["max_json_bytes"] = int(env["PORTAL_MAX_JSON_MB"]) * 1024 * 1024
         if "PORTAL_MAX_UPLOAD_MB" in env:

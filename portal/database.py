@@ -6,6 +6,9 @@ Each Flask app owns its own `Database`, so two instances in one process (tests) 
 
 from __future__ import annotations
 
+import fcntl
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,11 +55,70 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
     dbapi_connection.isolation_level = None
 
 
+class WriterGate:
+    """Writers of one SQLite file queue here before BEGIN IMMEDIATE: a lock per process (its
+    waiters wake the moment it is released) and an flock across processes (one waiter per
+    process polls it every millisecond). SQLite's own busy handler makes waiting writers sleep
+    in growing steps of up to 100 ms however soon the lock is free, which under 30 concurrent
+    clients turned 3 ms writes into a p99 of over a second."""
+
+    POLL = 0.001
+
+    def __init__(self, path: str, timeout: float = 30.0) -> None:
+        self.path, self.timeout = path, timeout
+        self.local = threading.Lock()
+        self.handle = open(path, "a")  # noqa: SIM115 - one descriptor for the process's life
+
+    def acquire(self) -> bool:
+        """Wait for the gate; False after the timeout (SQLite's busy timeout then decides)."""
+        deadline = time.monotonic() + self.timeout
+        if not self.local.acquire(timeout=self.timeout):
+            return False
+        while True:
+            try:
+                fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    self.local.release()
+                    return False
+                time.sleep(self.POLL)
+
+    def release(self) -> None:
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.local.release()
+
+
+GATE_KEY = "portal_writer_gate"
+
+
 def _begin_sqlite(conn) -> None:
-    # Write actions ask for BEGIN IMMEDIATE so concurrent writers queue on the busy timeout
+    # Write actions ask for BEGIN IMMEDIATE so concurrent writers queue (at the writer gate)
     # instead of failing when a read transaction cannot be upgraded to a write one.
     mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-    conn.exec_driver_sql(f"BEGIN {mode}")
+    gate: WriterGate | None = getattr(conn.engine, GATE_KEY, None)
+    if mode == "IMMEDIATE" and gate is not None and GATE_KEY not in conn.info:
+        if gate.acquire():
+            conn.info[GATE_KEY] = gate
+    try:
+        conn.exec_driver_sql(f"BEGIN {mode}")
+    except BaseException:
+        _leave_gate(conn.info)
+        raise
+
+
+def _reset(_dbapi_connection, record, _reset_state) -> None:
+    _leave_gate(record.info)
+
+
+def _invalidate(_dbapi_connection, record, _exception) -> None:
+    _leave_gate(record.info)
+
+
+def _leave_gate(info: dict) -> None:
+    gate = info.pop(GATE_KEY, None)
+    if gate is not None:
+        gate.release()
 
 
 def begin_write(session: Session) -> None:
@@ -90,6 +152,15 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _tune_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
+        database = url.removeprefix("sqlite:///")
+        if database and database != ":memory:" and not database.startswith("file:"):
+            setattr(engine, GATE_KEY, WriterGate(f"{database}-writers"))
+            # The transaction ends: on commit, rollback, or the pool's reset of a connection
+            # handed back without either.
+            event.listen(engine, "commit", lambda conn: _leave_gate(conn.info))
+            event.listen(engine, "rollback", lambda conn: _leave_gate(conn.info))
+            event.listen(engine, "reset", _reset)
+            event.listen(engine, "invalidate", _invalidate)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")

@@ -45,9 +45,11 @@ def engine(app: Flask) -> SearchEngine:
 
 
 def record_change(context: Context, dataset_id: str) -> None:
-    """Called by write actions (via portal.catalog.actions.datasets.emit_change)."""
+    """Called by write actions (via portal.catalog.saving.emit_change). The outbox row commits
+    with the write; the index is updated after the commit, or by the worker's refresher when
+    PORTAL_SEARCH_REFRESH gives it a delay (portal.search.refresh)."""
     context.session.add(SearchOutbox(dataset_id=dataset_id))
-    if context.defer_index:
+    if context.defer_index or context.settings.search_refresh is not None:
         return
     pending: set[str] = context.__dict__.setdefault("_search_pending", set())
     if not pending:
