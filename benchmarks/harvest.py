@@ -366,8 +366,8 @@ class Portal:
 def baseline(portal: Portal, base: str, count: int) -> float:
     """The naive importer: parse the same DCAT pages, one package_create (own transaction,
     indexed at once) per dataset. Datasets per second."""
-    from harvesters.base import REMOTE_KEYS, slugify
     from harvesters.dcat import parse_dcat
+    from harvesters.records import REMOTE_KEYS, slugify
     from portal.actions import call
     from portal.net.fetch import fetch_bytes
 

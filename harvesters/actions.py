@@ -20,7 +20,7 @@ from marshmallow import validate as v
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from harvesters.base import request_abort, source_types
+from harvesters.jobs import request_abort
 from harvesters.models import (
     COUNTS,
     FREQUENCIES,
@@ -33,6 +33,7 @@ from harvesters.models import (
     HarvestRecord,
     HarvestSource,
 )
+from harvesters.registry import source_types
 from portal.actions import Context, action, call, validate
 from portal.auth.permissions import has_role, require, require_login
 from portal.catalog.dictize import iso

@@ -13,8 +13,9 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
-from harvesters.base import JobConflict, create_job, run_job
+from harvesters.jobs import JobConflict, create_job
 from harvesters.models import COUNTS, HarvestJob, HarvestJobError, HarvestSource
+from harvesters.run import run_job
 from portal.actions import Context, call
 from portal.catalog.models import Organization
 from portal.errors import ActionError

@@ -13,3 +13,7 @@ class ParseError(HarvestError):
 
 class GatherError(HarvestError):
     """The list of remote records could not be obtained completely."""
+
+
+class Aborted(Exception):
+    """The job was asked to stop (harvest_job_abort); raised between batches."""

@@ -109,7 +109,7 @@ class HarvestRecord(Base):
     source_id: Mapped[str] = mapped_column(ForeignKey("harvest_source.id", ondelete="CASCADE"))
     remote_id: Mapped[str] = mapped_column(String(1000))
     remote_url: Mapped[str | None] = mapped_column(String(2000))
-    # sha256 of the canonical JSON of the dataset dict last written (see harvesters.base).
+    # sha256 of the canonical JSON of the dataset dict last written (see harvesters.records).
     content_hash: Mapped[str | None] = mapped_column(String(64))
     dataset_id: Mapped[str | None] = mapped_column(
         ForeignKey("dataset.id", ondelete="SET NULL"), index=True

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 from flask import current_app
 from sqlalchemy import func, select
 
-from harvesters.base import STALE_AFTER, JobConflict, create_job, reap_stuck_jobs, run_job
+from harvesters.jobs import STALE_AFTER, JobConflict, create_job, reap_stuck_jobs
 from harvesters.models import HarvestJob, HarvestSource
+from harvesters.run import run_job
 from portal.database import utcnow
 from portal.jobs.queue import task
 

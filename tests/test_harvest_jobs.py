@@ -28,9 +28,11 @@ from test_harvest_support import (
     site,
 )
 
-import harvesters.base
-from harvesters.base import create_job, reap_stuck_jobs, run_job
+import harvesters.jobs
+import harvesters.run
+from harvesters.jobs import create_job, reap_stuck_jobs
 from harvesters.models import HarvestJob, HarvestSource
+from harvesters.run import run_job
 from harvesters.tasks import RUN_TASK, schedule_due_jobs
 from portal.actions import call
 from portal.database import utcnow
@@ -94,7 +96,7 @@ def test_a_source_has_at_most_one_unfinished_job(app: Flask, cast, server) -> No
     make_source(app, cast.transport, server.url("/"))
     session = app.extensions["portal.db"].factory()
     first = create_job(session, source_row(app, "remote"))
-    with pytest.raises(harvesters.base.JobConflict):
+    with pytest.raises(harvesters.jobs.JobConflict):
         create_job(app.extensions["portal.db"].factory(), source_row(app, "remote"))
     with pytest.raises(ValidationError) as error:
         call("harvest_job_create", site(app), {"source_id": "remote"})
@@ -109,7 +111,7 @@ def test_a_source_has_at_most_one_unfinished_job(app: Flask, cast, server) -> No
 def test_abort_stops_a_running_job_and_a_rerun_completes_without_duplicates(
     app: Flask, cast, server, gated, monkeypatch
 ) -> None:
-    monkeypatch.setattr(harvesters.base, "BATCH_SIZE", 3)
+    monkeypatch.setattr(harvesters.run, "BATCH_SIZE", 3)
     make_source(app, cast.transport, server.url("/"), config={"page_size": 3})
     job = create_job(app.extensions["portal.db"].factory(), source_row(app, "remote"))
     runner = threading.Thread(target=run_job, args=(app, job.id))

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import rdflib
 from openpyxl import Workbook
 
 from harvesters import dcat
@@ -340,7 +341,7 @@ def rdflib_must_not_parse(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*_args: Any, **_kwargs: Any) -> None:
         raise AssertionError("rdflib was given a document with a DTD")
 
-    monkeypatch.setattr(dcat.Graph, "parse", refuse)
+    monkeypatch.setattr(rdflib.Graph, "parse", refuse)
 
 
 @pytest.mark.usefixtures("rdflib_must_not_parse")
@@ -408,7 +409,7 @@ def test_malformed_rdfxml_and_html_raise_parse_error() -> None:
 
 
 def test_the_number_of_triples_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(dcat, "MAX_TRIPLES", 50)
+    monkeypatch.setattr(dcat.document, "MAX_TRIPLES", 50)
     with pytest.raises(ParseError, match="more than 50 triples"):
         parse_fixture("dataset_gov_de.rdf", "application/rdf+xml")
     with pytest.raises(ParseError, match="more than 50 triples"):

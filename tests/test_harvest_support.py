@@ -1,5 +1,5 @@
 """Shared pieces of the harvest tests (a local HTTP server serving fixtures, a fake CKAN API,
-helpers to create sources and run jobs) and the tests of the small helpers of harvesters.base.
+helpers to create sources and run jobs) and the tests of the small helpers of harvesters.records.
 
 The fixture server listens on 127.0.0.1 only; each test allow-lists exactly its host:port in
 PORTAL_HARVEST_ALLOWED_HOSTS, so the SSRF guard stays on for everything else.
@@ -20,8 +20,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from harvesters.base import canonical_json, clean_tags, content_hash, slugify
 from harvesters.models import HarvestJobError, HarvestRecord
+from harvesters.records import canonical_json, clean_tags, content_hash, slugify
 from portal.actions import Context, call
 from portal.catalog.models import Dataset
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 from test_harvest_support import FakeCkan, FixtureServer, ckan_dataset, make_source, records
 
-from harvesters.base import create_job
+from harvesters.jobs import create_job
 from harvesters.models import (
     FREQUENCIES,
     JOB_STATUSES,

@@ -22,7 +22,7 @@ from flask import Flask
 from live_server import running_portal
 from test_harvest_support import FakeCkan, FixtureServer, ckan_dataset, make_source, site
 
-from harvesters.base import create_job
+from harvesters.jobs import create_job
 from harvesters.models import HarvestJob, HarvestSource
 from harvesters.tasks import DIED, reap_harvest_jobs
 from portal import server as portal_server

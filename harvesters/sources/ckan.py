@@ -23,8 +23,8 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from harvesters.base import RemoteRecord, SourceType, register
 from harvesters.errors import GatherError, ParseError
+from harvesters.registry import RemoteRecord, SourceType, register
 from portal.catalog.models import TEXT_FIELDS
 from schemas.profiles import dataset_types, profile_for_type
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import ijson
 
-from harvesters.base import RemoteRecord, SourceType, register
 from harvesters.errors import ParseError
+from harvesters.registry import RemoteRecord, SourceType, register
 from schemas.profiles import profile_for_type
 
 ACCEPT = "application/json, */*;q=0.5"
