@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 
 from flask import Flask, Response
@@ -11,6 +12,18 @@ from portal.config import Settings
 
 __version__ = "0.1.0"
 
+# The modules whose import registers actions (portal.actions.action); create_app loads them, so
+# the registry itself imports no domain. A domain's own registrations (quality's search field)
+# happen when its module loads.
+ACTION_MODULES = (
+    "portal.auth.actions",
+    "portal.catalog.actions",
+    "portal.quality.actions",
+    "portal.search.actions",
+    "portal.site_actions",
+    "portal.stats.actions",
+    "harvesters.actions",
+)
 # Each domain's results for the OpenAPI document (portal.result_schemas: a RESULTS dict each).
 RESULT_MODULES = (
     "portal.auth.result_schemas",
@@ -23,9 +36,14 @@ RESULT_MODULES = (
 )
 
 
+def load_actions() -> None:
+    """Import every module that registers actions (idempotent)."""
+    for name in ACTION_MODULES:
+        importlib.import_module(name)
+
+
 def create_app(settings: Settings | None = None, **overrides) -> Flask:
     """Build a portal app for one instance folder; see portal.config for the settings."""
-    from portal import actions
     from portal.api.views import bp as api_bp
     from portal.auth import login
     from portal.catalog.views import bp as catalog_bp
@@ -61,7 +79,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.extensions["portal.queue"] = JobQueue(app, settings.queue_url)
     app.extensions["portal.dataset_listeners"] = [search_index.record_change]
     login.init_app(app)
-    actions.load_actions()
+    load_actions()
     load_tasks()
     app.register_blueprint(api_bp)
     app.register_blueprint(catalog_bp)

@@ -5,6 +5,9 @@ An action is `fn(context, data_dict) -> result`. It validates `data_dict` with i
 schema, checks permission, and works in the context's session. `call()` wraps the outermost
 action in one transaction: commit on success, rollback on any error, then run after-commit hooks
 (the search outbox, queued jobs).
+
+The registry is a leaf: it imports no domain. The modules that register actions are listed in
+portal/__init__.py (ACTION_MODULES) and loaded by create_app.
 """
 
 from __future__ import annotations
@@ -89,17 +92,6 @@ def action(
         return func
 
     return register
-
-
-def load_actions() -> None:
-    """Import every module that registers actions."""
-    import harvesters.actions  # noqa: F401
-    import portal.auth.actions  # noqa: F401
-    import portal.catalog.actions  # noqa: F401
-    import portal.quality.actions  # noqa: F401
-    import portal.search.actions  # noqa: F401
-    import portal.site_actions  # noqa: F401
-    import portal.stats.actions  # noqa: F401
 
 
 def get_action(name: str) -> Callable[[Context, dict[str, Any]], Any]:

@@ -17,6 +17,10 @@ from collections.abc import Callable
 from flask import Blueprint, Flask, Response, current_app
 from sqlalchemy import text
 
+from portal.search.engine import SearchRequest
+from portal.search.index import engine
+from portal.search.syntax import All
+
 bp = Blueprint("health", __name__)
 
 # The storage key probed: never written, so `exists` answers False on a working store.
@@ -30,10 +34,6 @@ def check_database(app: Flask) -> str | None:
 
 
 def check_search(app: Flask) -> str | None:
-    from portal.search.engine import SearchRequest
-    from portal.search.index import engine
-    from portal.search.syntax import All
-
     engine(app).search(SearchRequest(query=All(), rows=0))
     return None
 

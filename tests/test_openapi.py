@@ -14,8 +14,8 @@ from marshmallow import ValidationError as MarshmallowError
 from openapi_schema_validator import OAS30ReadValidator
 from openapi_spec_validator import OpenAPIV30SpecValidator
 
-from portal import __version__
-from portal.actions import REGISTRY, load_actions
+from portal import __version__, load_actions
+from portal.actions import REGISTRY
 from portal.api.openapi import PARTIAL, RESULTS, SchemaNames, build_spec
 
 

@@ -454,7 +454,7 @@ def test_an_empty_department_has_no_average():
 
 @pytest.fixture
 def report(app) -> ModuleType:
-    """The quality_report action module (registered by portal.actions.load_actions)."""
+    """The quality_report action module (registered by portal.load_actions)."""
     return importlib.import_module("portal.quality.actions")
 
 

@@ -19,8 +19,8 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow.common import make_schema_key, resolve_schema_instance
 from marshmallow import Schema, fields
 
-from portal import RESULT_MODULES, __version__
-from portal.actions import REGISTRY, ActionSpec, load_actions
+from portal import RESULT_MODULES, __version__, load_actions
+from portal.actions import REGISTRY, ActionSpec
 from portal.catalog.schemas import ResourceSchema as InputResourceSchema
 from portal.fields import StrictSchema, Upload
 

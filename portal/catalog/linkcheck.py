@@ -27,9 +27,11 @@ from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from portal.actions import Context, call
 from portal.catalog.linkcheck_models import LinkCheck, link_status  # noqa: F401
 from portal.catalog.models import Dataset, Resource
 from portal.database import begin_write, utcnow
+from portal.errors import NotFound
 from portal.jobs.queue import task
 from portal.net.fetch import (
     BlockedAddress,
@@ -185,9 +187,6 @@ def check_dataset_links(
 def rescore(app: Flask, dataset_id: str) -> None:
     """Recompute a dataset's quality score from its new link results (its accessibility
     indicators), through the quality_rescore action."""
-    from portal.actions import Context, call
-    from portal.errors import NotFound
-
     with app.extensions["portal.db"].factory() as session, suppress(NotFound):  # purged since
         call(
             "quality_rescore",

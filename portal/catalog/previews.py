@@ -29,14 +29,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 from flask import current_app
 
+from portal.catalog.models import Resource
 from portal.files.preview import build_preview, static_preview
 from portal.jobs.queue import task
 from portal.storage import Storage, open_storage
 
 if TYPE_CHECKING:
     from flask import Flask
-
-    from portal.catalog.models import Resource
 
 log = logging.getLogger(__name__)
 
@@ -161,8 +160,6 @@ def preview_job(app: Flask, resource: Resource) -> Callable[[], None] | None:
 def build_resource_preview(resource_id: str) -> str:
     """Build and cache the preview of a resource's file, unless the cache is current. Returns
     what happened: built, cached or gone."""
-    from portal.catalog.models import Resource
-
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     with app.extensions["portal.db"].factory() as session:
         resource = session.get(Resource, resource_id)

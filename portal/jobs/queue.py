@@ -22,6 +22,8 @@ from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.api import Huey, Result
 from huey.consumer import Consumer
 
+from portal.jobs import heartbeat
+
 if TYPE_CHECKING:
     from flask import Flask
 
@@ -83,10 +85,8 @@ class PortalConsumer(Consumer):
     _owns_process = False
 
     def run(self) -> None:
-        from portal.jobs.heartbeat import beating
-
         self._owns_process = True
-        with beating(self.huey):
+        with heartbeat.beating(self.huey):
             super().run()
 
     def _set_signal_handlers(self) -> None:
@@ -188,9 +188,7 @@ class JobQueue:
         """Why no worker serves this queue (None: one does, or jobs run in the caller)."""
         if self.immediate:
             return None
-        from portal.jobs.heartbeat import worker_problem
-
-        return worker_problem(self.huey, local=self.embedded)
+        return heartbeat.worker_problem(self.huey, local=self.embedded)
 
     def consumer(self, workers: int = 2) -> PortalConsumer:
         """A consumer for this queue: `.run()` to be the process (`portal worker`), or

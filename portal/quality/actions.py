@@ -20,6 +20,7 @@ from portal.catalog.linkcheck_models import link_status
 from portal.catalog.queries import find_dataset, find_organization
 from portal.catalog.saving import emit_change, score
 from portal.fields import LenientSchema
+from portal.quality import search  # noqa: F401  (registers the quality search field)
 from portal.quality.config import load_config
 from portal.quality.score import department_summary, score_dataset
 

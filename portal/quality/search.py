@@ -1,15 +1,16 @@
 """The `quality` search filter and facet: a dataset's band, read from its stored score.
 
-Register it with the other keyword fields (portal.search.fields.register(quality_field()))
-once package_show returns `quality`; then `fq=quality:good` filters and
-`facet.field=["quality"]` counts datasets per band.
+The quality package registers it with the other keyword fields when its actions load
+(portal.quality.actions imports this module): `fq=quality:good` filters and
+`facet.field=["quality"]` counts datasets per band. The search package knows nothing of it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from portal.search.fields import KeywordField
+from portal.quality.config import load_config
+from portal.search.fields import KeywordField, register
 
 
 def band_values(dataset: dict[str, Any]) -> list[str]:
@@ -24,6 +25,7 @@ def quality_field() -> KeywordField:
 
 def band_labels() -> dict[str, dict[str, str]]:
     """Display names of the facet's values: band -> {zh, en}."""
-    from portal.quality.config import load_config
-
     return {band.name: dict(band.label) for band in load_config().bands}
+
+
+register(quality_field())

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from schemas.profiles import profiles
+
 Values = Callable[[dict[str, Any]], list[str]]
 
 
@@ -81,8 +83,6 @@ def facetable() -> list[str]:
 
 def register_profile_fields() -> None:
     """Every facetable field of every metadata profile becomes a filter and a facet."""
-    from schemas.profiles import profiles
-
     for profile in profiles().values():
         for item in profile.dataset_fields:
             # Facetable fields, and unique codes (resource_code:1010010001/000001 finds one).
@@ -99,12 +99,3 @@ def register_profile_fields() -> None:
 
 
 register_profile_fields()
-
-
-def register_quality_field() -> None:
-    from portal.quality.search import quality_field
-
-    register(quality_field())
-
-
-register_quality_field()

@@ -16,6 +16,7 @@ from portal.search.engine import SearchRequest, SearchUnavailable
 from portal.search.fields import FIELDS
 from portal.search.highlight import highlight, query_words
 from portal.search.index import engine
+from portal.search.text import fold
 
 SORTS = {
     "score desc": ("score", True),
@@ -36,9 +37,7 @@ def labels(context: Context, include_private: bool, include_drafts: bool) -> lis
     """The permission labels the caller may see (see documents.permission_labels)."""
     found = ["public"]
     if context.is_sysadmin:
-        from portal.catalog.models import Organization as Org
-
-        orgs = set(context.session.scalars(select(Org.id)))
+        orgs = set(context.session.scalars(select(Organization.id)))
         readable, editable = orgs | {"none"}, orgs | {"none"}
     else:
         readable, editable = readable_org_ids(context), editable_org_ids(context)
@@ -145,8 +144,6 @@ def search_facets(context: Context, facets: dict[str, dict[str, int]]) -> dict[s
 
 def autocomplete(context: Context, q: str, limit: int) -> list[dict[str, Any]]:
     """CKAN's package_autocomplete result: name, title, match_field, match_displayed."""
-    from portal.search.text import fold
-
     prefix = fold(q.strip())
     if not prefix:
         return []

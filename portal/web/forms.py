@@ -13,6 +13,7 @@ from flask_babel import gettext
 
 from portal.catalog.models import TEXT_FIELDS
 from portal.web.i18n import bilingual, current_locale
+from schemas.profiles import translations
 
 
 def N_(message: str) -> str:  # noqa: N802 - the conventional marker for translatable messages
@@ -53,8 +54,6 @@ TAG_SPLIT = re.compile(r"[,，;；\n]")
 def translate_error(message: Any) -> str:
     text = str(message)
     if current_locale().startswith("zh"):
-        from schemas.profiles import translations
-
         table = translations("zh")
         if text in table:
             return table[text]

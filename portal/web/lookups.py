@@ -13,6 +13,7 @@ from portal.actions import call
 from portal.request_context import action_context
 from portal.search.fields import FIELDS, facetable
 from portal.web.i18n import bilingual, is_english, localized
+from schemas.profiles import profiles
 
 # Facets shown first, in this order; fields registered later by profiles follow.
 FACET_ORDER = ("organization", "groups", "tags", "res_format", "license_id")
@@ -53,8 +54,6 @@ def license_title(license_id: str | None) -> str:
 @cache
 def profile_choice_fields() -> dict[str, Any]:
     """Profile fields with choices, by name (the first profile declaring a name wins)."""
-    from schemas.profiles import profiles
-
     found: dict[str, Any] = {}
     for profile in profiles().values():
         for item in profile.dataset_fields:

@@ -18,6 +18,7 @@ from portal.request_context import action_context
 from portal.web import forms, lookups
 from portal.web.i18n import bilingual
 from portal.web.views import PAGE_SIZE, bp, dataset_or_404, page_number, pagination, quote
+from schemas.profiles import dataset_types, profile_for_type
 
 
 def my_organizations(permission: str = "create_dataset") -> list[dict[str, Any]]:
@@ -143,17 +144,12 @@ def dashboard() -> str:
 
 
 def _profile(dataset_type: str | None) -> Any:
-    from schemas.profiles import dataset_types, profile_for_type
-
     if dataset_type not in dataset_types():
         dataset_type = "dataset"
     return profile_for_type(dataset_type)
 
 
 def _type_options() -> list[tuple[str, str]]:
-    from portal.web.i18n import bilingual
-    from schemas.profiles import dataset_types, profile_for_type
-
     return [(t, bilingual(profile_for_type(t).label)) for t in dataset_types()]
 
 
