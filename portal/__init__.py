@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     from portal.search import index as search_index
     from portal.storage import open_storage
     from portal.web import init_app as init_web
-    from portal.web.views import bp as web_bp
+    from portal.web import pages_blueprint
 
     settings = settings or Settings.from_env(**overrides)
     app = Flask(__name__, instance_path=str(settings.instance))
@@ -83,7 +83,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     load_tasks()
     app.register_blueprint(api_bp)
     app.register_blueprint(catalog_bp)
-    app.register_blueprint(web_bp)
+    app.register_blueprint(pages_blueprint())
     app.register_blueprint(feeds_bp)
     app.register_blueprint(health_bp)  # /readyz
     init_web(app, exempt=(api_bp,))  # languages, CSRF (the token-based API is exempt), errors

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import importlib
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Blueprint, Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-if TYPE_CHECKING:
-    from flask import Blueprint
+from portal.web import i18n, templating
+from portal.web.blueprint import bp
 
 csrf = CSRFProtect()
 
@@ -27,6 +27,18 @@ CONTENT_SECURITY_POLICY = (
 HSTS = "max-age=31536000; includeSubDomains"
 
 
+# The page modules: each adds its routes to the one blueprint (portal.web.blueprint.bp), in this
+# order, and imports the shared helpers from there, never from another page module.
+PAGE_MODULES = ("portal.web.views", "portal.web.publisher", "portal.web.harvest")
+
+
+def pages_blueprint() -> Blueprint:
+    """The pages' blueprint, with every page module's routes on it."""
+    for name in PAGE_MODULES:
+        importlib.import_module(name)
+    return bp
+
+
 def is_api_request() -> bool:
     return request.path.startswith("/api/") or request.path in ("/api",)
 
@@ -34,8 +46,6 @@ def is_api_request() -> bool:
 def init_app(app: Flask, exempt: tuple[Blueprint, ...] = ()) -> None:
     """Languages, CSRF protection (API blueprints exempt: they use tokens), template helpers,
     friendly error pages and security headers."""
-    from portal.web import i18n, templating
-
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # valid for the session's lifetime
     app.config.setdefault("WTF_CSRF_SSL_STRICT", False)
     i18n.init_app(app)

@@ -20,9 +20,15 @@ from portal.actions import call
 from portal.errors import ActionError, NotAuthorized, NotFound, ValidationError
 from portal.request_context import action_context
 from portal.web import forms
+from portal.web.blueprint import (
+    PAGE_SIZE,
+    bp,
+    flash_error,
+    my_organizations,
+    page_number,
+    pagination,
+)
 from portal.web.forms import N_
-from portal.web.publisher import flash_error, my_organizations
-from portal.web.views import PAGE_SIZE, bp, page_number, pagination
 
 STATUS_LABELS = {
     "new": _l("Queued"),

@@ -16,39 +16,19 @@ from portal.catalog.dictize import upload_filename
 from portal.errors import ActionError, NotAuthorized, NotFound, ValidationError
 from portal.request_context import action_context
 from portal.web import forms, lookups
+from portal.web.blueprint import (
+    PAGE_SIZE,
+    bp,
+    dataset_or_404,
+    dataset_permissions,
+    flash_error,
+    my_organizations,
+    page_number,
+    pagination,
+    quote,
+)
 from portal.web.i18n import bilingual
-from portal.web.views import PAGE_SIZE, bp, dataset_or_404, page_number, pagination, quote
 from schemas.profiles import dataset_types, profile_for_type
-
-
-def my_organizations(permission: str = "create_dataset") -> list[dict[str, Any]]:
-    """Departments where the current user holds a permission (cached for the request)."""
-    if not current_user.is_authenticated:
-        return []
-    cache = g.setdefault("portal_my_orgs", {})
-    if permission not in cache:
-        cache[permission] = call(
-            "organization_list_for_user", action_context(), {"permission": permission}
-        )
-    return cache[permission]
-
-
-def dataset_permissions(dataset: dict[str, Any]) -> dict[str, bool]:
-    editable = {o["id"] for o in my_organizations("update_dataset")}
-    can_edit = dataset.get("owner_org") in editable
-    return {"edit": can_edit}
-
-
-def flash_error(exc: ActionError, field_names: bool = True) -> None:
-    """An action's refusal as flash messages, each after its field's name unless the page has
-    no fields to name (field_names=False)."""
-    if isinstance(exc, ValidationError):
-        for key, value in exc.errors.items():
-            for message in forms.messages(value):
-                flash(f"{key}: {message}" if field_names else message, "error")
-    else:
-        flash(forms.translate_error(exc.message) or _("That did not work."), "error")
-
 
 # --- login -----------------------------------------------------------------------------------
 

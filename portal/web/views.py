@@ -4,11 +4,10 @@ about, API help and the sitemap. Every read goes through the actions, so visibil
 
 from __future__ import annotations
 
-from math import ceil
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
+from flask import Response, abort, current_app, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -16,15 +15,22 @@ from portal.actions import Context, call
 from portal.errors import NotAuthorized, NotFound, SearchError, SearchQueryError
 from portal.request_context import action_context
 from portal.web import lookups
+from portal.web.blueprint import (
+    PAGE_SIZE,
+    bp,
+    dataset_or_404,
+    dataset_permissions,
+    my_organizations,
+    page_number,
+    pagination,
+    quote,
+    show,
+)
+from portal.web.forms import stored_profile_values
 from portal.web.i18n import COOKIE, COOKIE_MAX_AGE, LOCALES
 from portal.web.jsonld import dataset_jsonld
+from schemas.profiles import profile_for_type
 
-bp = Blueprint(
-    "web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets"
-)
-
-PAGE_SIZE = 20
-MAX_PAGE = 500
 SORT_OPTIONS = (
     ("", _l("Relevance")),
     ("metadata_modified desc", _l("Last updated")),
@@ -36,26 +42,6 @@ ACTIVITY_LABELS = {
     "changed package": _l("Updated"),
     "deleted package": _l("Deleted"),
 }
-
-
-def show(action: str, data: dict[str, Any]) -> Any:
-    """Call a read action for a page: not found and not allowed both read as 404, so a private
-    dataset's existence is not revealed."""
-    try:
-        return call(action, action_context(), data)
-    except (NotFound, NotAuthorized):
-        abort(404)
-
-
-def page_number() -> int:
-    try:
-        return min(max(int(request.args.get("page", "1")), 1), MAX_PAGE)
-    except ValueError:
-        return 1
-
-
-def quote(value: str) -> str:
-    return '"' + value.replace('"', '\\"') + '"'
 
 
 def search_datasets(
@@ -83,11 +69,6 @@ def search_datasets(
         return None, message, 400
     except SearchError:
         return None, _("Search is unavailable right now. Please try again in a moment."), 503
-
-
-def pagination(count: int, page: int) -> dict[str, int]:
-    pages = min(max(ceil(count / PAGE_SIZE), 1), MAX_PAGE)
-    return {"page": page, "pages": pages, "count": count}
 
 
 # --- home, search ----------------------------------------------------------------------------
@@ -193,16 +174,7 @@ def autocomplete() -> Response:
 # --- datasets and resources ------------------------------------------------------------------
 
 
-def dataset_or_404(name: str) -> dict[str, Any]:
-    if "." in name or "/" in name:
-        abort(404)  # names never contain dots: /dataset/x.ttl belongs to the feeds
-    return show("package_show", {"id": name})
-
-
 def profile_rows(dataset: dict[str, Any]) -> tuple[Any, list[dict[str, Any]]]:
-    from portal.web.forms import stored_profile_values
-    from schemas.profiles import profile_for_type
-
     profile = profile_for_type(dataset.get("type"))
     values = stored_profile_values(dataset, profile)
     rows = []
@@ -239,8 +211,6 @@ def dataset_page(name: str) -> str:
     profile, rows = profile_rows(dataset)
     site = request.url_root.rstrip("/")
     page_url = f"{site}/dataset/{dataset['name']}"
-    from portal.web.publisher import dataset_permissions
-
     return render_template(
         "dataset.html",
         dataset=dataset,
@@ -266,8 +236,6 @@ def resource_page(name: str, resource_id: str) -> str:
     # Only the cached preview: the file is parsed by the background job, never per page view.
     preview = show("resource_preview_show", {"id": resource_id})
     site = request.url_root.rstrip("/")
-    from portal.web.publisher import dataset_permissions
-
     return render_template(
         "resource.html",
         dataset=dataset,
@@ -298,8 +266,6 @@ def _listing(kind: str, entity: dict[str, Any]) -> tuple[str, int]:
     q = request.args.get("q", "").strip()[:500]
     page = page_number()
     result, error, status = search_datasets(q, {field: [entity["name"]]}, "", page, facets=False)
-    from portal.web.publisher import my_organizations
-
     mine = {o["id"] for o in my_organizations("create_dataset")} if kind == "organization" else ()
     admin = {o["id"] for o in my_organizations("manage_group")} if kind == "organization" else ()
     return render_template(
@@ -403,4 +369,3 @@ def robots() -> Response:
 
 
 # Importing these registers their pages on bp.
-from portal.web import harvest, publisher  # noqa: E402, F401
