@@ -36,7 +36,7 @@ from harvesters.records import (
     slugify,
 )
 from harvesters.registry import RemoteRecord, SourceType
-from portal.actions import Context, call, run_hooks, transaction
+from portal.actions import Context, batch, call, savepoint
 from portal.catalog.models import Dataset
 from portal.catalog.saving import show_dict
 from portal.database import utcnow
@@ -121,7 +121,7 @@ class Importer:
         self.session.rollback()  # no transaction is held while fetching
         items = [self._prepare(source_type, r, known.get(r.remote_id or "")) for r in records]
         changed: list[str] = []
-        with transaction(self.context):
+        with batch(self.context):
             self._write(items, ids, changed)
         self._index(changed)
         self._report(source_type.total())
@@ -289,36 +289,13 @@ class Importer:
         rid = item.record.remote_id
         assert rid is not None and item.data is not None
         protected = [f for f in self.config.get("protected_fields") or [] if isinstance(f, str)]
-        hooks = (len(self.context.after_commit), len(self.context.on_rollback))
         dataset = self.session.get(Dataset, rec.dataset_id) if rec and rec.dataset_id else None
-        savepoint = self.session.begin_nested()
         try:
-            if dataset is not None and rec is not None:
-                data, written = self._update_dict(item.data, dataset, rec, protected)
-                result = call("package_update", self.context, data)
-                kind = "updated"
-            else:
-                data = dict(item.data)
-                data["name"] = self._free_name(data, rid, taken)
-                written = {f: comparable(data.get(f)) for f in protected}
-                result = call("package_create", self.context, data)
-                kind = "added"
-            target = rec if rec is not None else self._new_record(rid, item.record.remote_url)
-            target.dataset_id = result["id"]
-            target.remote_url = item.record.remote_url
-            target.content_hash = item.digest
-            target.status = kind
-            target.errors = []
-            target.written = written
-            target.last_job_id = target.last_seen_job_id = job.id
-            target.missing_since = None
-            target.modified = now
-            savepoint.commit()
+            with savepoint(self.context):
+                kind, result = self._save(item, rec, dataset, job, now, taken, protected)
         except (OperationalError, InterfaceError):
             raise  # the database itself failed: not this record's fault
         except Exception as exc:
-            savepoint.rollback()
-            self._drop_hooks(*hooks)
             fields = None
             if isinstance(exc, ValidationError):
                 fields = error_fields(exc.errors)
@@ -337,12 +314,41 @@ class Importer:
         taken.add(result["name"])
         changed.append(result["id"])
 
-    def _drop_hooks(self, after: int, rollback: int) -> None:
-        """Forget the hooks a rolled-back record added (running its rollback hooks)."""
-        undo = self.context.on_rollback[rollback:]
-        del self.context.on_rollback[rollback:]
-        del self.context.after_commit[after:]
-        run_hooks(undo)
+    def _save(
+        self,
+        item: _Item,
+        rec: HarvestRecord | None,
+        dataset: Dataset | None,
+        job: HarvestJob,
+        now: datetime,
+        taken: set[str],
+        protected: list[str],
+    ) -> tuple[str, dict[str, Any]]:
+        """Create or update the record's dataset and its harvest_record; ("added" or
+        "updated", the action's result)."""
+        rid = item.record.remote_id
+        assert rid is not None and item.data is not None
+        if dataset is not None and rec is not None:
+            data, written = self._update_dict(item.data, dataset, rec, protected)
+            result = call("package_update", self.context, data)
+            kind = "updated"
+        else:
+            data = dict(item.data)
+            data["name"] = self._free_name(data, rid, taken)
+            written = {f: comparable(data.get(f)) for f in protected}
+            result = call("package_create", self.context, data)
+            kind = "added"
+        target = rec if rec is not None else self._new_record(rid, item.record.remote_url)
+        target.dataset_id = result["id"]
+        target.remote_url = item.record.remote_url
+        target.content_hash = item.digest
+        target.status = kind
+        target.errors = []
+        target.written = written
+        target.last_job_id = target.last_seen_job_id = job.id
+        target.missing_since = None
+        target.modified = now
+        return kind, result
 
     def _update_dict(
         self,

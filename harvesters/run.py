@@ -36,7 +36,7 @@ from harvesters.jobs import HEARTBEAT_SECONDS, Heartbeat, claim_job, end_job
 from harvesters.models import HarvestJob, HarvestJobError, HarvestRecord, HarvestSource
 from harvesters.pages import PageMemory
 from harvesters.registry import PageMemo, RemoteRecord, source_types
-from portal.actions import Context, call, transaction
+from portal.actions import Context, batch, call, savepoint
 from portal.auth.models import User
 from portal.catalog.licenses import match_license
 from portal.catalog.models import Dataset, Group, Organization
@@ -299,7 +299,7 @@ class HarvestRun(PageMemory, Importer):
                 break
             last = records[-1].id
             changed: list[str] = []
-            with transaction(self.context):
+            with batch(self.context):
                 job = self.session.get(HarvestJob, self.job.id)
                 assert job is not None
                 self.job = job
@@ -312,14 +312,10 @@ class HarvestRun(PageMemory, Importer):
                         continue
                     dataset = self.session.get(Dataset, rec.dataset_id) if rec.dataset_id else None
                     if dataset is not None and dataset.state != "deleted":
-                        hooks = (len(self.context.after_commit), len(self.context.on_rollback))
-                        savepoint = self.session.begin_nested()
                         try:
-                            call("package_delete", self.context, {"id": dataset.id})
-                            savepoint.commit()
+                            with savepoint(self.context):
+                                call("package_delete", self.context, {"id": dataset.id})
                         except ActionError as exc:
-                            savepoint.rollback()
-                            self._drop_hooks(*hooks)
                             job.errored += 1
                             self._error(rec.remote_id, "withdraw", exc.message, commit=False)
                             continue

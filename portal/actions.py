@@ -138,6 +138,37 @@ def transaction(context: Context, write: bool = True) -> Iterator[None]:
     run_hooks(context.after_commit)
 
 
+@contextmanager
+def batch(context: Context) -> Iterator[None]:
+    """One write transaction for several action calls (a harvest batch, a bulk load): the calls
+    inside are nested in it, so they commit together and their after-commit hooks (search
+    outbox, queued jobs) run once, after the commit; on any error all of it rolls back."""
+    with transaction(context, write=True):
+        yield
+
+
+@contextmanager
+def savepoint(context: Context) -> Iterator[None]:
+    """Part of a `batch` that may fail alone (one harvested record): a savepoint. If the block
+    raises, the savepoint rolls back, the hooks added inside are dropped (its rollback hooks
+    run now) and the error propagates, for the caller to record; the batch goes on."""
+    after, rollback = len(context.after_commit), len(context.on_rollback)
+    nested = context.session.begin_nested()
+    try:
+        yield
+        nested.commit()
+    except BaseException:
+        try:
+            nested.rollback()
+        except Exception:  # the database itself failed: the batch's rollback reports it
+            pass
+        undo = context.on_rollback[rollback:]
+        del context.on_rollback[rollback:]
+        del context.after_commit[after:]
+        run_hooks(undo)
+        raise
+
+
 def run_hooks(hooks: list[Callable[[], None]]) -> None:
     pending = list(hooks)
     hooks.clear()
