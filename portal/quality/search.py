@@ -19,8 +19,14 @@ def band_values(dataset: dict[str, Any]) -> list[str]:
     return [band] if isinstance(band, str) and band else []
 
 
+def band_label(band: str) -> dict[str, str] | None:
+    return band_labels().get(band)
+
+
 def quality_field() -> KeywordField:
-    return KeywordField("quality", "元数据质量", "Metadata quality", band_values)
+    return KeywordField(
+        "quality", "元数据质量", "Metadata quality", band_values, value_label=band_label
+    )
 
 
 def band_labels() -> dict[str, dict[str, str]]:

@@ -59,7 +59,7 @@ from portal.errors import SearchQueryError
 from portal.search import syntax
 from portal.search.documents import TEXT_FIELDS
 from portal.search.engine import SearchHits, SearchRequest, SearchUnavailable
-from portal.search.fields import FIELDS
+from portal.search.fields import DATE_FIELDS, FIELDS
 from portal.search.text import query_groups
 
 DEFAULT_PREFIX = "portal"
@@ -73,7 +73,6 @@ BULK_BYTES = 10 * 1024 * 1024  # and at most this many bytes (servers accept 100
 VERSIONS_PAGE = 10_000
 MAX_FACET_VALUES = 10_000  # per facet field (servers allow 65,535 buckets per search)
 RETRYABLE = {429, 502, 503, 504}
-DATE_FIELDS = ("metadata_modified", "metadata_created")
 KEYWORD_FIELDS = ("id", "labels", "suggest", "title_sort")
 SORT_FIELDS = {
     "metadata_modified": "metadata_modified",

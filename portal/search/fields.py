@@ -1,7 +1,11 @@
 """Filter and facet fields, each one declaration: how its values are read from a dataset,
-normalised, labelled, and whether it can be faceted. Engines index every declared field as a
-keyword field, `fq`/`q` accept `name:value` for it, and facets count it. Metadata profiles add
-their facetable fields here with `register()`.
+normalised, labelled (the field and its values), and whether it can be faceted. Engines index
+every declared field as a keyword field, `fq`/`q` accept `name:value` for it, facets count it
+and the pages show its labels. Metadata profiles add their facetable fields here with
+`register()`; other packages register theirs when they load (portal.quality.search).
+
+The date fields (ranges in `fq`) and the sort orders package_search accepts are declared here
+too, so the query parser, the service and the engines read one list.
 """
 
 from __future__ import annotations
@@ -13,6 +17,25 @@ from typing import Any
 from schemas.profiles import profiles
 
 Values = Callable[[dict[str, Any]], list[str]]
+# A value's display name in both languages ({"zh": ..., "en": ...}), or None to show the value.
+ValueLabel = Callable[[str], dict[str, str] | None]
+
+# Dates: `name:[2024-01-01T00:00:00Z TO NOW]` ranges and exact days; indexed as dates.
+DATE_FIELDS = ("metadata_modified", "metadata_created")
+
+# package_search's `sort` values (CKAN's) -> (the engines' sort key, descending).
+SORTS: dict[str, tuple[str, bool]] = {
+    "score desc": ("score", True),
+    "relevance": ("score", True),
+    "metadata_modified desc": ("metadata_modified", True),
+    "metadata_modified asc": ("metadata_modified", False),
+    "metadata_created desc": ("metadata_created", True),
+    "metadata_created asc": ("metadata_created", False),
+    "title_string asc": ("title", False),
+    "title_string desc": ("title", True),
+    "name asc": ("name", False),
+    "name desc": ("name", True),
+}
 
 
 @dataclass(frozen=True)
@@ -23,6 +46,17 @@ class KeywordField:
     values: Values
     facetable: bool = True
     normalize: Callable[[str], str] = field(default=lambda v: v)
+    value_label: ValueLabel | None = None
+
+
+def _choice_labels(item: Any) -> ValueLabel:
+    """A profile field's values read as its choices' labels."""
+
+    def label(value: str) -> dict[str, str] | None:
+        choice = item.choice(value)
+        return dict(choice.label) if choice is not None else None
+
+    return label
 
 
 def _names(key: str) -> Values:
@@ -94,6 +128,7 @@ def register_profile_fields() -> None:
                         item.label["en"],
                         _scalar(item.name),
                         facetable=item.facetable,
+                        value_label=_choice_labels(item) if item.choices else None,
                     )
                 )
 

@@ -13,23 +13,11 @@ from portal.catalog.models import Group, Organization
 from portal.errors import SearchError, SearchQueryError
 from portal.search import syntax
 from portal.search.engine import SearchRequest, SearchUnavailable
-from portal.search.fields import FIELDS
+from portal.search.fields import FIELDS, SORTS
 from portal.search.highlight import highlight, query_words
 from portal.search.index import engine
 from portal.search.text import fold
 
-SORTS = {
-    "score desc": ("score", True),
-    "relevance": ("score", True),
-    "metadata_modified desc": ("metadata_modified", True),
-    "metadata_modified asc": ("metadata_modified", False),
-    "metadata_created desc": ("metadata_created", True),
-    "metadata_created asc": ("metadata_created", False),
-    "title_string asc": ("title", False),
-    "title_string desc": ("title", True),
-    "name asc": ("name", False),
-    "name desc": ("name", True),
-}
 DEFAULT_SORT = "score desc, metadata_modified desc"
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from portal.errors import SearchQueryError
-from portal.search.fields import FIELDS
+from portal.search.fields import DATE_FIELDS, FIELDS
 
 # Text fields reachable as `field:value` in q, mapped to the document fields they search.
 TEXT_FIELD_ALIASES = {
@@ -23,7 +23,6 @@ TEXT_FIELD_ALIASES = {
     "res_name": ("res_text",),
     "res_description": ("res_text",),
 }
-DATE_FIELDS = ("metadata_modified", "metadata_created")
 MAX_CLAUSES = 64
 
 

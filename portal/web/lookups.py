@@ -62,17 +62,6 @@ def profile_choice_fields() -> dict[str, Any]:
     return found
 
 
-@cache
-def quality_bands() -> dict[str, dict[str, str]]:
-    """Display names of metadata quality bands, when the quality package provides them."""
-    try:
-        from portal.quality.search import band_labels
-
-        return band_labels()
-    except Exception:  # quality scoring is optional for the pages
-        return {}
-
-
 def facet_names() -> list[str]:
     available = facetable()
     ordered = [name for name in FACET_ORDER if name in available]
@@ -96,8 +85,9 @@ def value_label(field: str, value: str) -> str:
         return license_title(value)
     if field == "private":
         return _("Private") if value == "true" else _("Public")
-    if field == "quality":
-        label = quality_bands().get(value)
+    declared = FIELDS.get(field)
+    if declared is not None and declared.value_label is not None:
+        label = declared.value_label(value)
         if label:
             return bilingual(label)
     choice_field = profile_choice_fields().get(field)
