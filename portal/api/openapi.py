@@ -21,6 +21,12 @@ from marshmallow import Schema, fields
 
 from portal import RESULT_MODULES, __version__, load_actions
 from portal.actions import REGISTRY, ActionSpec
+from portal.api.openapi_components import (
+    COMPONENT_RESPONSES,
+    COMPONENT_SCHEMAS,
+    ERROR_RESPONSES,
+    ref,
+)
 from portal.catalog.schemas import ResourceSchema as InputResourceSchema
 from portal.fields import StrictSchema, Upload
 
@@ -130,142 +136,6 @@ RESOURCE_EXTRAS_DOC = {
     "extras and returned at the top level of the resource."
 }
 
-ERROR_TYPES = {
-    "400": ("Bad Request", "Search Query Error"),
-    "403": ("Authorization Error",),
-    "404": ("Not Found Error",),
-    "413": ("Bad Request",),
-}
-
-
-def _ref(kind: str, name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/{kind}/{name}"}
-
-
-COMPONENT_SCHEMAS: dict[str, dict[str, Any]] = {
-    "Envelope": {
-        "type": "object",
-        "description": "CKAN's envelope around every result and error.",
-        "required": ["help", "success"],
-        "properties": {
-            "help": {
-                "type": "string",
-                "description": "URL of help_show for the action.",
-                "example": "https://data.example.gov.cn/api/3/action/help_show?name=package_show",
-            },
-            "success": {"type": "boolean"},
-        },
-    },
-    "Error": {
-        "type": "object",
-        "required": ["__type", "message"],
-        "properties": {
-            "__type": {"type": "string", "example": "Not Found Error"},
-            "message": {"type": "string"},
-        },
-    },
-    "ErrorEnvelope": {
-        "allOf": [
-            _ref("schemas", "Envelope"),
-            {
-                "type": "object",
-                "required": ["error"],
-                "properties": {
-                    "success": {"type": "boolean", "enum": [False]},
-                    "error": _ref("schemas", "Error"),
-                },
-            },
-        ]
-    },
-    "ValidationError": {
-        "type": "object",
-        "description": "Messages keyed by input field (see FieldMessages for nested fields).",
-        "required": ["__type"],
-        "properties": {"__type": {"type": "string", "enum": ["Validation Error"]}},
-        "additionalProperties": _ref("schemas", "FieldMessages"),
-        "example": {
-            "__type": "Validation Error",
-            "name": ["That URL is already in use."],
-            "owner_org": ["Missing value"],
-            "resources": [{}, {"url": ["Missing value"]}],
-        },
-    },
-    "FieldMessages": {
-        "description": "The errors of one field: its messages; for a list of objects (tags, "
-        "resources, extras, groups) one object of field errors per entry, `{}` for the entries "
-        "without errors; for a nested object (or a list of plain values) an object keyed by "
-        "its fields (or the entries' indexes).",
-        "anyOf": [
-            {"type": "array", "items": {"type": "string"}},
-            {"type": "array", "items": _ref("schemas", "FieldErrors")},
-            _ref("schemas", "FieldErrors"),
-        ],
-    },
-    "FieldErrors": {
-        "type": "object",
-        "description": "Field errors of one list entry or nested object.",
-        "additionalProperties": _ref("schemas", "FieldMessages"),
-        "example": {"url": ["Missing value"]},
-    },
-    "ValidationErrorEnvelope": {
-        "allOf": [
-            _ref("schemas", "Envelope"),
-            {
-                "type": "object",
-                "required": ["error"],
-                "properties": {
-                    "success": {"type": "boolean", "enum": [False]},
-                    "error": _ref("schemas", "ValidationError"),
-                },
-            },
-        ]
-    },
-}
-
-
-def _error_response(description: str, types: tuple[str, ...]) -> dict[str, Any]:
-    schema = {
-        "allOf": [
-            _ref("schemas", "ErrorEnvelope"),
-            {
-                "type": "object",
-                "properties": {
-                    "error": {
-                        "type": "object",
-                        "properties": {"__type": {"type": "string", "enum": list(types)}},
-                    }
-                },
-            },
-        ]
-    }
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-COMPONENT_RESPONSES: dict[str, dict[str, Any]] = {
-    "BadRequest": _error_response(
-        "Bad Request (unknown action, broken JSON, GET of a write action) or Search Query Error.",
-        ERROR_TYPES["400"],
-    ),
-    "NotAuthorized": _error_response(
-        "Authorization Error: not logged in, not allowed, or an invalid token.",
-        ERROR_TYPES["403"],
-    ),
-    "NotFound": _error_response("Not Found Error.", ERROR_TYPES["404"]),
-    "ValidationError": {
-        "description": "Validation Error: field-keyed messages.",
-        "content": {"application/json": {"schema": _ref("schemas", "ValidationErrorEnvelope")}},
-    },
-    "TooLarge": _error_response("The request body is over the upload limit.", ERROR_TYPES["413"]),
-}
-
-ERROR_RESPONSES = {
-    "400": "BadRequest",
-    "403": "NotAuthorized",
-    "404": "NotFound",
-    "409": "ValidationError",
-}
-
-
 class SchemaNames:
     """apispec's schema_name_resolver: one unique component name per schema key (the class and
     its only/exclude/partial/... modifiers), so apispec never has to rename (and warn).
@@ -363,7 +233,7 @@ def _success(result: dict[str, Any]) -> dict[str, Any]:
             "application/json": {
                 "schema": {
                     "allOf": [
-                        _ref("schemas", "Envelope"),
+                        ref("schemas", "Envelope"),
                         {
                             "type": "object",
                             "required": ["success", "result"],
@@ -392,10 +262,10 @@ def _operations(plugin: MarshmallowPlugin, names: SchemaNames, spec: ActionSpec)
     responses: dict[str, Any] = {
         "200": _success(_result(plugin, RESULTS.get(spec.name, UNDOCUMENTED_RESULT)))
     }
-    responses.update({code: _ref("responses", name) for code, name in ERROR_RESPONSES.items()})
+    responses.update({code: ref("responses", name) for code, name in ERROR_RESPONSES.items()})
     uploads = _upload_fields(schema)
     if uploads:
-        responses["413"] = _ref("responses", "TooLarge")
+        responses["413"] = ref("responses", "TooLarge")
     common = {
         "tags": [_tag(spec)],
         "summary": spec.summary,
@@ -467,7 +337,7 @@ def _document_selected_keys(spec: APISpec) -> None:
             "properties": copy.deepcopy(package["properties"]),
         },
     )
-    results["items"] = {"anyOf": [results["items"], _ref("schemas", "SelectedPackageKeys")]}
+    results["items"] = {"anyOf": [results["items"], ref("schemas", "SelectedPackageKeys")]}
 
 
 def _help_show_path() -> dict[str, Any]:
@@ -481,7 +351,7 @@ def _help_show_path() -> dict[str, Any]:
             ],
             "responses": {
                 "200": _success({"type": "string", "description": "The action's docstring."}),
-                "400": _ref("responses", "BadRequest"),
+                "400": ref("responses", "BadRequest"),
             },
             "security": [{}],
         }
