@@ -470,23 +470,20 @@ def _readable_source(context: Context, source: HarvestSource) -> None:
     )
 
 
-@action(schema=JobCreateSchema)
-def harvest_job_create(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
-    """Queue a harvest of a source now (`full` re-imports everything, not only changes)."""
-    require_login(context)
-    args = validate(JobCreateSchema(), data_dict)
+def open_job(context: Context, source_id: Any, full: bool = False) -> HarvestJob:
+    """A new job for a source, under the rules of harvest_job_create: the caller may harvest
+    it, it is enabled, and it has no unfinished job (the unique `active_source_id` makes that
+    atomic across processes). Not queued: harvest_job_create queues it after the commit;
+    `portal harvest run` runs it in its own process."""
     try:
-        source = find_source(context, args["source_id"])
+        source = find_source(context, source_id)
     except NotFound:
         raise ValidationError({"source_id": ["Harvest source not found"]}) from None
     require(can_manage(context, source), f"Not authorized to harvest source {source.name}")
     if not source.enabled:
         raise ValidationError({"source_id": ["The harvest source is disabled."]})
     job = HarvestJob(
-        source_id=source.id,
-        active_source_id=source.id,
-        full=args["full"],
-        created_by=context.user_id,
+        source_id=source.id, active_source_id=source.id, full=full, created_by=context.user_id
     )
     try:
         with context.session.begin_nested():
@@ -495,6 +492,15 @@ def harvest_job_create(context: Context, data_dict: dict[str, Any]) -> dict[str,
         raise ValidationError(
             {"source_id": ["There already is an unfinished job for this harvest source."]}
         ) from None
+    return job
+
+
+@action(schema=JobCreateSchema)
+def harvest_job_create(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
+    """Queue a harvest of a source now (`full` re-imports everything, not only changes)."""
+    require_login(context)
+    args = validate(JobCreateSchema(), data_dict)
+    job = open_job(context, args["source_id"], args["full"])
     app, job_id = context.app, job.id
 
     def enqueue() -> None:

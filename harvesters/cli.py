@@ -13,12 +13,12 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
-from harvesters.jobs import JobConflict, create_job
-from harvesters.models import COUNTS, HarvestJob, HarvestJobError, HarvestSource
+from harvesters.actions import open_job
+from harvesters.models import COUNTS, HarvestJob, HarvestJobError
 from harvesters.run import run_job
-from portal.actions import Context, call
+from portal.actions import Context, batch, call
 from portal.catalog.models import Organization
-from portal.errors import ActionError
+from portal.errors import ActionError, ValidationError
 
 
 def _context() -> Context:
@@ -31,6 +31,14 @@ def _call(name: str, data: dict[str, Any]) -> Any:
         return call(name, _context(), data)
     except ActionError as exc:
         raise click.ClickException(exc.message or str(exc)) from None
+
+
+def _message(exc: ActionError) -> str:
+    """The error's own words (a field error's messages, without the field's name)."""
+    if isinstance(exc, ValidationError):
+        values = exc.errors.values()
+        return " ".join(str(m) for v in values for m in (v if isinstance(v, list) else [v]))
+    return exc.message or str(exc)
 
 
 def _counts(stats: dict[str, int]) -> str:
@@ -58,14 +66,15 @@ def list_sources() -> None:
 def run_source(ident: str, full: bool) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     shown = _call("harvest_source_show", {"id": ident})
-    session = app.extensions["portal.db"].session()
-    source = session.get(HarvestSource, shown["id"])
+    context = _context()
+    session = context.session
     try:
-        job = create_job(session, source, full=full)
-    except JobConflict as exc:
-        raise click.ClickException(str(exc)) from None
+        with batch(context):  # the rules of harvest_job_create; run here, not queued
+            job_id = open_job(context, shown["id"], full).id
+    except ActionError as exc:
+        raise click.ClickException(_message(exc)) from None
     kind = "full" if full else "incremental where the source allows"
-    click.echo(f"Harvesting {source.name} ({source.source_type}, {kind}): job {job.id}")
+    click.echo(f"Harvesting {shown['name']} ({shown['source_type']}, {kind}): job {job_id}")
     with click.progressbar(length=0, label="Records", show_pos=True) as bar:
         done = 0
 
@@ -75,7 +84,7 @@ def run_source(ident: str, full: bool) -> None:
             bar.update(current.gathered - done)
             done = current.gathered
 
-        ended = run_job(app, job.id, progress=progress)
+        ended = run_job(app, job_id, progress=progress)
     if ended is None:
         raise click.ClickException("The job was started elsewhere meanwhile.")
     stats = {key: getattr(ended, key) for key in COUNTS}

@@ -14,11 +14,10 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from harvesters.errors import HarvestError
-from harvesters.models import UNFINISHED, HarvestJob, HarvestSource
+from harvesters.models import UNFINISHED, HarvestJob
 from portal.database import begin_write, utcnow
 
 if TYPE_CHECKING:
@@ -30,28 +29,6 @@ HEARTBEAT_SECONDS = float(os.environ.get("PORTAL_HARVEST_HEARTBEAT", "10"))
 STALE_AFTER = timedelta(seconds=float(os.environ.get("PORTAL_HARVEST_STALE_AFTER", "120")))
 # A job nobody started within this time (its queue message was lost) is failed too.
 START_TIMEOUT = timedelta(hours=6)
-
-
-class JobConflict(HarvestError):
-    """The source already has a job that is new or running."""
-
-
-def create_job(
-    session: Session, source: HarvestSource, full: bool = False, user_id: str | None = None
-) -> HarvestJob:
-    """Insert a new job for `source` and commit; JobConflict if one is still unfinished (the
-    unique `active_source_id` makes this atomic across processes)."""
-    job = HarvestJob(source_id=source.id, active_source_id=source.id, full=full, created_by=user_id)
-    begin_write(session)
-    session.add(job)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise JobConflict(
-            f"Harvest source {source.name} already has a job that is new or running."
-        ) from None
-    return job
 
 
 def claim_job(session: Session, job_id: str) -> bool:

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from sqlalchemy import func, select
 
-from harvesters.jobs import STALE_AFTER, JobConflict, create_job, reap_stuck_jobs
+from harvesters.jobs import STALE_AFTER, reap_stuck_jobs
 from harvesters.models import HarvestJob, HarvestSource
 from harvesters.run import run_job
+from portal.actions import Context, call
+from portal.auth.models import User
 from portal.database import utcnow
+from portal.errors import ValidationError
 from portal.jobs.queue import task
 
 if TYPE_CHECKING:
@@ -74,21 +77,30 @@ def due_sources(app: Flask, now: datetime | None = None) -> list[str]:
 
 
 def schedule_due_jobs(app: Flask, now: datetime | None = None) -> list[str]:
-    """Create and queue a job for every due source; returns the new jobs' ids."""
+    """Create and queue (harvest_job_create, as the site) a job for every due source; returns
+    the new jobs' ids."""
     created = []
     for source_id in due_sources(app, now):
-        with app.extensions["portal.db"].factory() as session:
-            source = session.get(HarvestSource, source_id)
-            if source is None:
-                continue
-            try:
-                job = create_job(session, source, full=False, user_id=None)
-            except JobConflict:
-                continue  # a job is still new or running: the next due time will tell
-            created.append(job.id)
-    for job_id in created:
-        enqueue_job(app, job_id)
+        job = _create(app, source_id, full=False, user_id=None)
+        if job is not None:
+            created.append(job["id"])
     return created
+
+
+def _create(
+    app: Flask, source_id: str, full: bool, user_id: str | None
+) -> dict[str, Any] | None:
+    """A job through harvest_job_create (queued after its commit), on behalf of `user_id` (the
+    site when None); None when its rules refuse one (a job is still unfinished, the source
+    is disabled or gone): the next due time will tell."""
+    with app.extensions["portal.db"].factory() as session:
+        user = session.get(User, user_id) if user_id else None
+        context = Context(session=session, app=app, user=user, ignore_auth=True)
+        try:
+            return call("harvest_job_create", context, {"source_id": source_id, "full": full})
+        except ValidationError as exc:
+            log.info("No harvest job for source %s: %s", source_id, exc.message)
+            return None
 
 
 @task(name="harvest.schedule", retries=0, schedule={"minute": "*"})
@@ -105,7 +117,7 @@ def rerun_orphaned(app: Flask, job_ids: list[str]) -> list[str]:
     """Start again the jobs among `job_ids` whose worker died while running them (a new job
     of the same kind: records imported before are kept and unchanged ones skipped, so the rerun
     resumes the work). Once only: when the source's previous job died too, a person looks."""
-    rerun = []
+    again: list[tuple[str, str, bool, str | None]] = []
     with app.extensions["portal.db"].factory() as session:
         for job_id in job_ids:
             job = session.get(HarvestJob, job_id)
@@ -120,19 +132,14 @@ def rerun_orphaned(app: Flask, job_ids: list[str]) -> list[str]:
             if previous is not None and (previous.message or "").startswith(DIED):
                 log.warning("Harvest job %s died like the one before it: not run again", job_id)
                 continue
-            source = session.get(HarvestSource, job.source_id)
-            if source is None or source.state != "active" or not source.enabled:
-                continue
-            try:
-                again = create_job(session, source, full=job.full, user_id=job.created_by)
-            except JobConflict:
-                continue  # someone started it again already
-            log.warning(
-                "Harvest job %s died with its worker: running it again as %s", job_id, again.id
-            )
-            rerun.append(again.id)
-    for job_id in rerun:
-        enqueue_job(app, job_id)
+            again.append((job_id, job.source_id, job.full, job.created_by))
+    rerun = []
+    for job_id, source_id, full, user_id in again:
+        new = _create(app, source_id, full=full, user_id=user_id)
+        if new is None:
+            continue  # someone started it again already, or the source is off
+        log.warning("Harvest job %s died with its worker: rerun as %s", job_id, new["id"])
+        rerun.append(new["id"])
     return rerun
 
 

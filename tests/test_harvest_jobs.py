@@ -26,11 +26,12 @@ from test_harvest_support import (
     harvested,
     make_source,
     site,
+    unqueued_job,
 )
 
 import harvesters.jobs
 import harvesters.run
-from harvesters.jobs import create_job, reap_stuck_jobs
+from harvesters.jobs import reap_stuck_jobs
 from harvesters.models import HarvestJob, HarvestSource
 from harvesters.run import run_job
 from harvesters.tasks import RUN_TASK, schedule_due_jobs
@@ -94,10 +95,9 @@ def source_row(app: Flask, name: str) -> HarvestSource:
 
 def test_a_source_has_at_most_one_unfinished_job(app: Flask, cast, server) -> None:
     make_source(app, cast.transport, server.url("/"))
-    session = app.extensions["portal.db"].factory()
-    first = create_job(session, source_row(app, "remote"))
-    with pytest.raises(harvesters.jobs.JobConflict):
-        create_job(app.extensions["portal.db"].factory(), source_row(app, "remote"))
+    first = unqueued_job(app, "remote")
+    with pytest.raises(ValidationError):
+        unqueued_job(app, "remote")
     with pytest.raises(ValidationError) as error:
         call("harvest_job_create", site(app), {"source_id": "remote"})
     assert "unfinished job" in str(error.value.errors["source_id"])
@@ -113,7 +113,7 @@ def test_abort_stops_a_running_job_and_a_rerun_completes_without_duplicates(
 ) -> None:
     monkeypatch.setattr(harvesters.run, "BATCH_SIZE", 3)
     make_source(app, cast.transport, server.url("/"), config={"page_size": 3})
-    job = create_job(app.extensions["portal.db"].factory(), source_row(app, "remote"))
+    job = unqueued_job(app, "remote")
     runner = threading.Thread(target=run_job, args=(app, job.id))
     runner.start()
     assert gated.reached.wait(20)
@@ -136,7 +136,7 @@ def test_a_killed_worker_is_reaped_and_a_rerun_completes_without_duplicates(
 ) -> None:
     instance = Path(app.instance_path)
     make_source(app, cast.transport, server.url("/"), config={"page_size": 3})
-    job = create_job(app.extensions["portal.db"].factory(), source_row(app, "remote"))
+    job = unqueued_job(app, "remote")
     queue = JobQueue(app, f"sqlite:///{instance / 'queue.db'}")
     queue.enqueue(RUN_TASK, job.id)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
@@ -182,7 +182,7 @@ def test_a_killed_worker_is_reaped_and_a_rerun_completes_without_duplicates(
 
 def test_jobs_never_started_are_failed_too(app: Flask, cast, server) -> None:
     make_source(app, cast.transport, server.url("/"))
-    job = create_job(app.extensions["portal.db"].factory(), source_row(app, "remote"))
+    job = unqueued_job(app, "remote")
     assert reap_stuck_jobs(app) == []
     assert reap_stuck_jobs(app, start_timeout=timedelta(0)) == [job.id]
     assert "No worker started this job" in job_row(app, job.id).message
@@ -284,6 +284,21 @@ def test_cli_runs_a_source_with_a_summary_and_lists_jobs(app: Flask, cast, serve
     assert "remote  [ckan, MANUAL, enabled]  transport  3 datasets" in listing.output
     jobs = invoke("harvest", "jobs", "remote")
     assert jobs.output.count(" finished in ") == 2
+
+
+def test_cli_run_keeps_the_job_rules_of_harvest_job_create(app: Flask, cast, server) -> None:
+    FakeCkan([ckan_dataset(1)]).install(server)
+    make_source(app, cast.transport, server.url("/"), name="off", enabled=False)
+    make_source(app, cast.transport, server.url("/x"), name="busy")
+    unqueued_job(app, "busy")
+    runner = CliRunner()
+    from portal.cli import main
+
+    off = runner.invoke(main, ["harvest", "run", "off"], obj=_script_info(app))
+    assert off.exit_code == 1 and "The harvest source is disabled." in off.output
+    busy = runner.invoke(main, ["harvest", "run", "busy"], obj=_script_info(app))
+    assert busy.exit_code == 1 and "already is an unfinished job" in busy.output
+    assert harvested(app, source_row(app, "off").id) == {}
 
 
 def _script_info(app: Flask):  # noqa: ANN202

@@ -19,10 +19,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from harvesters.models import HarvestJobError, HarvestRecord
+from harvesters.actions import open_job
+from harvesters.models import HarvestJob, HarvestJobError, HarvestRecord
 from harvesters.records import canonical_json, clean_tags, content_hash, slugify
-from portal.actions import Context, call
+from portal.actions import Context, batch, call
 from portal.catalog.models import Dataset
 
 Response = tuple[int, dict[str, str], bytes]
@@ -177,6 +179,16 @@ class FakeCkan:
 
 def site(app: Flask) -> Context:
     return Context(session=app.extensions["portal.db"].session(), app=app, ignore_auth=True)
+
+
+def unqueued_job(app: Flask, source: str, session: Session | None = None) -> HarvestJob:
+    """A new job under harvest_job_create's rules, not queued (as `portal harvest run` makes
+    it), committed in `session` (a new one by default)."""
+    session = session or app.extensions["portal.db"].factory()
+    context = Context(session=session, app=app, ignore_auth=True)
+    with batch(context):
+        job = open_job(context, source)
+    return job
 
 
 def make_source(

@@ -8,16 +8,21 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
-from test_harvest_support import FakeCkan, FixtureServer, ckan_dataset, make_source, records
+from test_harvest_support import (
+    FakeCkan,
+    FixtureServer,
+    ckan_dataset,
+    make_source,
+    records,
+    unqueued_job,
+)
 
-from harvesters.jobs import create_job
 from harvesters.models import (
     FREQUENCIES,
     JOB_STATUSES,
     SOURCE_TYPES,
     STAGES,
     HarvestJob,
-    HarvestSource,
 )
 from portal.actions import call
 from portal.web import harvest as pages
@@ -75,8 +80,7 @@ def last_job(app, name: str) -> dict:
 def queued_job(app, name: str) -> str:
     """A job that is still new: created the way the scheduler does, and not run."""
     session = app.extensions["portal.db"].factory()
-    row = session.query(HarvestSource).filter_by(name=name).one()
-    job_id = create_job(session, row).id
+    job_id = unqueued_job(app, name, session).id
     session.close()
     return job_id
 

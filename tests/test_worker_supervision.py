@@ -20,10 +20,16 @@ import live_server
 import pytest
 from flask import Flask
 from live_server import running_portal
-from test_harvest_support import FakeCkan, FixtureServer, ckan_dataset, make_source, site
+from test_harvest_support import (
+    FakeCkan,
+    FixtureServer,
+    ckan_dataset,
+    make_source,
+    site,
+    unqueued_job,
+)
 
-from harvesters.jobs import create_job
-from harvesters.models import HarvestJob, HarvestSource
+from harvesters.models import HarvestJob
 from harvesters.tasks import DIED, reap_harvest_jobs
 from portal import server as portal_server
 from portal.actions import call
@@ -210,8 +216,7 @@ def died_running(app: Flask, source_name: str) -> str:
     """A job left `running` by a worker that died a while ago."""
     db = app.extensions["portal.db"]
     with db.factory() as session:
-        source = session.query(HarvestSource).filter_by(name=source_name).one()
-        job = create_job(session, source)
+        job = unqueued_job(app, source_name, session)
         job.status, job.started = "running", utcnow() - timedelta(minutes=10)
         job.heartbeat = utcnow() - timedelta(minutes=10)
         session.commit()
