@@ -10,6 +10,10 @@ REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 # Test instances live in memory when the machine has /dev/shm: the suite commits to SQLite
 # and the search index thousands of times, and fsync on disk would dominate its run time.
 PYTEST := $(BIN)/python -m pytest $(if $(wildcard /dev/shm),--basetemp=/dev/shm/portal-pytest-$(shell id -u),)
+# The unit and PostgreSQL suites run on every core (pytest-xdist), a test file per worker at a
+# time so module fixtures (live servers) start once; TEST_JOBS=1 runs them in one process.
+TEST_JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n > 4 ? 4 : n )))
+PARALLEL := $(if $(filter 1,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist loadfile)
 
 .PHONY: run install test test-unit test-install test-postgres test-redis test-browser lint services-postgres \
 	services-redis clean
@@ -34,7 +38,7 @@ test: test-unit test-install test-postgres test-redis test-browser
 
 test-unit: $(STAMP)
 	$(BIN)/ruff check .
-	$(PYTEST) -m "not postgres and not redis and not browser"
+	$(PYTEST) $(PARALLEL) -m "not postgres and not redis and not browser"
 
 # A clean `pip install .` from install_requires alone (no extras) starts the app.
 test-install:
@@ -42,7 +46,7 @@ test-install:
 
 # The database tests again, on a real PostgreSQL server (installed and started if missing).
 test-postgres: $(STAMP) services-postgres
-	PORTAL_TEST_DATABASE_URL=$(PG_TEST_URL) $(PYTEST) -m "not redis and not server and not browser"
+	PORTAL_TEST_DATABASE_URL=$(PG_TEST_URL) $(PYTEST) $(PARALLEL) -m "not redis and not server and not browser"
 
 # The job queue on a real Redis server (installed and started if missing).
 test-redis: $(STAMP) services-redis

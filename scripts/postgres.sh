@@ -22,6 +22,9 @@ if [ "$(psql_su "SELECT 1 FROM pg_roles WHERE rolname='portal'")" != "1" ]; then
 fi
 # A fresh test database every run: what an earlier run (or an older migration) left behind
 # must not decide whether this one passes.
-psql_su "DROP DATABASE IF EXISTS portal_test WITH (FORCE)"
-psql_su "CREATE DATABASE portal_test OWNER portal ENCODING 'UTF8' TEMPLATE template0"
-echo "PostgreSQL $version is running with a fresh database portal_test."
+# One per pytest-xdist worker too (make test runs two), each emptied between its tests.
+for database in portal_test portal_test_gw0 portal_test_gw1 portal_test_gw2 portal_test_gw3; do
+  psql_su "DROP DATABASE IF EXISTS $database WITH (FORCE)"
+  psql_su "CREATE DATABASE $database OWNER portal ENCODING 'UTF8' TEMPLATE template0"
+done
+echo "PostgreSQL $version is running with fresh databases portal_test and portal_test_gw0-3."
