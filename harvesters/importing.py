@@ -11,7 +11,6 @@ Records unchanged since the last write cost one bulk UPDATE per batch, no action
 from __future__ import annotations
 
 import logging
-import re
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,8 +31,8 @@ from harvesters.records import (
     describe_errors,
     error_fields,
     match_resources,
+    name_candidates,
     short_digest,
-    slugify,
 )
 from harvesters.registry import RemoteRecord, SourceType
 from portal.actions import Context, batch, call, savepoint
@@ -378,29 +377,20 @@ class Importer:
             data["state"] = "active"
         return data, written
 
-    def _name_candidates(self, data: dict[str, Any], rid: str) -> list[str]:
-        """Names for a new record's dataset, best first: the remote name or a slug of the title,
-        then the same with a digest of the source and remote id (stable across reruns)."""
-        base = data.get("name") if isinstance(data.get("name"), str) else None
-        if not base or not re.fullmatch(r"[a-z0-9_-]{2,100}", base):
-            base = slugify(data.get("title_en") or data.get("title") or rid, 80) or "dataset"
-        base = base if len(base) >= 2 else f"dataset-{base}"
-        return [base, f"{base[:90]}-{short_digest(self.source.id, rid)}"]
-
     def _taken_names(self, items: list[_Item]) -> set[str]:
         """Which candidate names of a batch's new records are taken (one query)."""
         wanted = [
             name
             for item in items
             if item.data is not None and not item.unchanged and item.record.remote_id
-            for name in self._name_candidates(item.data, item.record.remote_id)
+            for name in name_candidates(item.data, self.source.id, item.record.remote_id)
         ]
         if not wanted:
             return set()
         return set(self.session.scalars(select(Dataset.name).where(Dataset.name.in_(wanted))))
 
     def _free_name(self, data: dict[str, Any], rid: str, taken: set[str]) -> str:
-        for candidate in self._name_candidates(data, rid):
+        for candidate in name_candidates(data, self.source.id, rid):
             if candidate not in taken:
                 return candidate
         return f"harvest-{short_digest(self.source.id, rid, length=32)}"

@@ -13,6 +13,9 @@ from typing import Any
 
 from pypinyin import Style, lazy_pinyin
 
+from portal.catalog.schemas import tag_names
+from portal.fields import NAME_RE, RESERVED_NAMES
+
 # Bumped when a mapping changes, so every record is written again on the next run.
 MAPPING_VERSION = "1"
 # Keys of a mapped dict that describe the remote record, not the dataset.
@@ -45,17 +48,21 @@ def short_digest(*parts: str, length: int = 8) -> str:
 
 
 def clean_tags(tags: Iterable[Any]) -> list[dict[str, str]]:
-    """Tags as the dataset schema accepts them: no commas or newlines, 1-100 characters,
-    no duplicates, at most 100."""
-    names: dict[str, None] = {}
-    for tag in tags or []:
-        name = tag.get("name") if isinstance(tag, dict) else tag
-        if not isinstance(name, str):
-            continue
-        name = re.sub(r"[,\n\r\t]+", " ", name).strip()[:100].strip()
-        if name:
-            names.setdefault(name)
-    return [{"name": n} for n in list(names)[:100]]
+    """Tags (names or {"name": ...} dicts) under the catalog's tag rules."""
+    names = (tag.get("name") if isinstance(tag, dict) else tag for tag in tags or [])
+    return [{"name": name} for name in tag_names(names)]
+
+
+def name_candidates(data: dict[str, Any], source_id: str, rid: str) -> list[str]:
+    """Names for a new record's dataset, best first: the remote name if the catalog's name
+    rule takes it, else a slug of the title; then the same with a digest of the source and
+    remote id (stable across reruns)."""
+    base = data.get("name") if isinstance(data.get("name"), str) else None
+    if not base or not NAME_RE.fullmatch(base) or base in RESERVED_NAMES:
+        base = slugify(data.get("title_en") or data.get("title") or rid, 80) or "dataset"
+    if len(base) < 2 or base in RESERVED_NAMES:
+        base = f"dataset-{base}"
+    return [base, f"{base[:90]}-{short_digest(source_id, rid)}"]
 
 
 def error_fields(errors: Any) -> dict[str, Any]:

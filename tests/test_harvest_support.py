@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from harvesters.actions import open_job
 from harvesters.models import HarvestJob, HarvestJobError, HarvestRecord
-from harvesters.records import canonical_json, clean_tags, content_hash, slugify
+from harvesters.records import canonical_json, clean_tags, content_hash, name_candidates, slugify
 from portal.actions import Context, batch, call
 from portal.catalog.models import Dataset
 
@@ -270,3 +270,11 @@ def test_slugify_makes_ascii_names_from_chinese_and_accented_titles() -> None:
 def test_clean_tags_drops_what_the_dataset_schema_refuses() -> None:
     tags = ["a,b", " a b ", "x" * 150, "", None, {"name": "ok"}, "ok"]
     assert clean_tags(tags) == [{"name": "a b"}, {"name": "x" * 100}, {"name": "ok"}]
+
+
+def test_a_remote_name_the_catalog_reserves_gives_way_to_the_title() -> None:
+    # "new" passes the name pattern but is a page address (/dataset/new): the catalog refuses it.
+    names = name_candidates({"name": "new", "title": "公交线路"}, "source-1", "remote-1")
+    assert names[0] == "gong-jiao-xian-lu"
+    assert name_candidates({"name": "bus-routes"}, "source-1", "remote-1")[0] == "bus-routes"
+    assert name_candidates({"title": "Q"}, "source-1", "remote-1")[0] == "dataset-q"

@@ -47,16 +47,12 @@ from harvesters.dcat.terms import (
 )
 from portal.catalog.licenses import SEEDED_IDS
 from portal.catalog.licenses import recognise_license as license_id
+from portal.catalog.schemas import MAX_TAGS, tag_names
 
-#: Tags longer than this are cut (the portal's tag limit); at most MAX_TAGS are kept.
-MAX_TAG_LENGTH = 100
-MAX_TAGS = 100
 MAX_SPATIAL_LENGTH = 500
-
-
-def _tag(text: str) -> str:
-    text = re.sub(r"[,，\s]+", " ", text).strip()
-    return text[:MAX_TAG_LENGTH].rstrip()
+# Full-width commas and any white space in a keyword become one space (the catalog's tag rule
+# only replaces commas and newlines).
+_KEYWORD_SEPARATORS = re.compile(r"[,，\s]+")
 
 
 
@@ -215,16 +211,15 @@ class Reader:
     def tags(self, node: Node) -> list[dict[str, str]]:
         literals = self.literals(node, DCAT.keyword)
         group = choose_group(literals)
-        seen: set[str] = set()
-        tags: list[dict[str, str]] = []
-        for lit in literals:
-            if lang_group(lit.language) != group:
-                continue
-            name = _tag(str(lit))
-            if name and name.lower() not in seen and len(tags) < MAX_TAGS:
-                seen.add(name.lower())
-                tags.append({"name": name})
-        return tags
+        wanted = [
+            _KEYWORD_SEPARATORS.sub(" ", str(lit))
+            for lit in literals
+            if lang_group(lit.language) == group
+        ]
+        by_case: dict[str, str] = {}
+        for name in tag_names(wanted, limit=None):
+            by_case.setdefault(name.lower(), name)
+        return [{"name": name} for name in list(by_case.values())[:MAX_TAGS]]
 
     def contact(self, node: Node) -> dict[str, str]:
         for point in self.objects(node, DCAT.contactPoint, ADMS.contactPoint):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any
 
 from marshmallow import ValidationError as FieldError
@@ -25,13 +27,31 @@ def Link(max_length: int, **kwargs: Any) -> fields.String:  # noqa: N802 - reads
     return fields.String(validate=[validate.Length(max=max_length), _link], **kwargs)
 
 
+MAX_TAG_LENGTH = 100
+MAX_TAGS = 100
+_TAG_SEPARATORS = re.compile(r"[,\n\r\t]+")
+
+
+def tag_names(names: Iterable[Any], limit: int | None = MAX_TAGS) -> list[str]:
+    """Tag names as TagSchema accepts them, for importers (harvests) that take what a source
+    gives: commas and newlines become spaces, each cut to MAX_TAG_LENGTH, empty ones and
+    repeats dropped, at most `limit`."""
+    found: dict[str, None] = {}
+    for name in names:
+        if isinstance(name, str):
+            name = _TAG_SEPARATORS.sub(" ", name).strip()[:MAX_TAG_LENGTH].strip()
+            if name:
+                found.setdefault(name)
+    return list(found)[:limit]
+
+
 class TagSchema(StrictSchema):
     READ_ONLY = frozenset({"id", "display_name", "state", "vocabulary_id"})
     name = fields.String(
         required=True,
         error_messages=REQUIRED,
         validate=[
-            validate.Length(min=1, max=100),
+            validate.Length(min=1, max=MAX_TAG_LENGTH),
             FullMatch(r"^[^,\n\r\t]+$", error="Tags may not contain commas or newlines."),
         ],
     )
@@ -203,8 +223,8 @@ class PackageSchema(StrictSchema):
 
     @validates_schema
     def check_lists(self, data: dict[str, Any], **_kwargs: Any) -> None:
-        if len(data.get("tags", [])) > 100:
-            raise FieldError("At most 100 tags.", "tags")
+        if len(data.get("tags", [])) > MAX_TAGS:
+            raise FieldError(f"At most {MAX_TAGS} tags.", "tags")
         if len(data.get("resources") or []) > 1000:
             raise FieldError("At most 1000 resources.", "resources")
         keys = [e["key"] for e in data.get("extras", []) if not e.get("deleted")]
