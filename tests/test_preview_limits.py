@@ -145,3 +145,10 @@ def test_preview_of_a_private_dataset_resource_is_not_found_for_anonymous(app, a
     create_dataset(app, "secret-plan", cast.transport, title="公交内部调度计划", private=True)
     resource = upload(app, {"id": "secret-plan"}, "计划.csv", b"a,b\n1,2\n")
     assert api.get("resource_preview_show", id=resource["id"]).status_code in (403, 404)
+
+
+def test_purging_a_dataset_removes_its_cached_previews(app, api, cast, dataset):
+    resource = upload(app, dataset, "线路.csv", "线路,站点数\n1路,20\n".encode())
+    assert previews.read_entry(app, resource["id"]) is not None  # built once, in the background
+    api.ok("dataset_purge", cast.sysadmin, id=dataset["id"])
+    assert previews.read_entry(app, resource["id"]) is None

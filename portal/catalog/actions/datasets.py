@@ -17,6 +17,7 @@ from portal.auth.permissions import (
     require_readable,
     require_sysadmin,
 )
+from portal.catalog import previews
 from portal.catalog.licenses import canonical_license_id
 from portal.catalog.models import TEXT_FIELDS, Activity, Dataset, Group, Resource, Tag
 from portal.catalog.package_rows import load_package
@@ -198,13 +199,17 @@ def dataset_purge(context: Context, data_dict: dict[str, Any]) -> None:
     require_sysadmin(context, "purge datasets")
     dataset = find_dataset(context, args["id"])
     files = [r.storage_key for r in dataset.resources if r.storage_key]
+    resource_ids = [r.id for r in dataset.resources]
     context.session.execute(delete(Activity).where(Activity.object_id == dataset.id))
     context.session.delete(dataset)
     emit_change(context, dataset.id)
+    app = context.app
 
     def remove_files() -> None:
         for key in files:
             context.storage.delete(key)
+        for resource_id in resource_ids:  # their cached previews go with them
+            previews.delete_entry(app, resource_id)
 
     context.after_commit.append(remove_files)
     return None
