@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from huey.api import Huey
+
+from portal.jobs.periodic import every
 
 log = logging.getLogger(__name__)
 
@@ -90,32 +91,9 @@ def worker_problem(huey: Huey, local: bool) -> str | None:
     return None
 
 
-class _Beater(threading.Thread):
-    def __init__(self, huey: Huey, interval: float) -> None:
-        super().__init__(name="portal-worker-heartbeat", daemon=True)
-        self.huey, self.interval = huey, interval
-        self.started_at = time.time()
-        self.stopped = threading.Event()
-
-    def beat(self) -> None:
-        try:
-            beat(self.huey, self.started_at)
-        except Exception as exc:  # the queue is down for a moment: the next beat tries again
-            log.warning("Worker heartbeat failed: %s", exc)
-
-    def run(self) -> None:
-        while not self.stopped.wait(self.interval):
-            self.beat()
-
-
 @contextmanager
 def beating(huey: Huey, interval: float = INTERVAL) -> Iterator[None]:
     """Beat the heartbeat (once at once, then every `interval` seconds) while the block runs."""
-    beater = _Beater(huey, interval)
-    beater.beat()
-    beater.start()
-    try:
+    started = time.time()
+    with every("portal-worker-heartbeat", interval, lambda: beat(huey, started), at_once=True):
         yield
-    finally:
-        beater.stopped.set()
-        beater.join(timeout=5)

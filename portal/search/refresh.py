@@ -10,18 +10,15 @@ next refresh after the crash of any process, and the periodic retry still runs.
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from portal.jobs.periodic import every
 from portal.search.index import apply_outbox
 
 if TYPE_CHECKING:
     from flask import Flask
-
-log = logging.getLogger(__name__)
 
 # The worker refreshes this often when the settings leave indexing in the request ("sync"):
 # such writes are indexed already, and the loop then only picks up what an engine outage left.
@@ -36,29 +33,14 @@ def refresh_once(app: Flask) -> int:
     return total
 
 
-class _Refresher(threading.Thread):
-    def __init__(self, app: Flask, interval: float) -> None:
-        super().__init__(name="portal-search-refresh", daemon=True)
-        self.app, self.interval = app, interval
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        while not self.stopped.wait(self.interval):
-            try:
-                with self.app.app_context():
-                    refresh_once(self.app)
-            except Exception as exc:  # the database is busy or down: the next round tries again
-                log.warning("search refresh failed: %s", exc)
-
-
 @contextmanager
 def refreshing(app: Flask) -> Iterator[None]:
     """Run the refresher while the block (a worker's consumer loop) runs."""
     interval = app.extensions["portal.settings"].search_refresh or IDLE_INTERVAL
-    refresher = _Refresher(app, interval)
-    refresher.start()
-    try:
+
+    def refresh() -> None:
+        with app.app_context():
+            refresh_once(app)
+
+    with every("portal-search-refresh", interval, refresh):
         yield
-    finally:
-        refresher.stopped.set()
-        refresher.join(timeout=10)
