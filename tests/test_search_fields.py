@@ -1,5 +1,6 @@
 """A search filter and facet is one declaration (portal.search.fields.KeywordField): declaring
-it makes it a filter, a facet, and labelled on the pages, with no edit anywhere else."""
+it makes it a filter, a facet, a sort order (if declared sortable) on both engines, and
+labelled on the pages, with no edit anywhere else."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ from typing import Any
 import pytest
 from conftest import create_dataset
 
+from portal.search import syntax
+from portal.search.elasticsearch import index_definition, search_body
+from portal.search.engine import SearchRequest
 from portal.search.fields import FIELDS, KeywordField
+from portal.search.index import engine
+from portal.search.tantivy_engine import TantivyEngine
 
 
 def _has_files(dataset: dict[str, Any]) -> list[str]:
@@ -20,6 +26,7 @@ HAS_FILES = KeywordField(
     "数据文件",
     "Data files",
     _has_files,
+    sortable=True,
     value_label={"yes": {"zh": "有数据文件", "en": "With files"}}.get,
 )
 
@@ -67,3 +74,21 @@ def test_declared_field_is_labelled_on_the_search_page(client, datasets):
     client.get("/lang/en")
     english = client.get("/dataset").get_data(as_text=True)
     assert "Data files" in english and "With files" in english
+
+
+def test_declared_sortable_field_sorts_package_search_on_the_embedded_engine(app, api, datasets):
+    assert isinstance(engine(app), TantivyEngine)
+    ascending = search(api, sort="has_files asc")
+    assert [d["name"] for d in ascending["results"]] == ["bus-plans", "bus-routes"]
+    assert ascending["sort"] == "has_files asc"
+    descending = search(api, sort="has_files desc, metadata_modified desc")
+    assert [d["name"] for d in descending["results"]] == ["bus-routes", "bus-plans"]
+    refused = api.get("package_search", None, sort="tags asc")  # tags are not declared sortable
+    assert refused.get_json()["error"]["message"] == "Cannot sort by: 'tags asc'"
+
+
+def test_declared_sortable_field_sorts_on_elasticsearch(settings):
+    mapping = index_definition()["mappings"]["properties"]["kw_has_files"]
+    assert mapping == {"type": "keyword"}  # keywords keep doc values: sortable
+    body = search_body(SearchRequest(query=syntax.All(), sort=[("has_files", True)]))
+    assert body["sort"][0] == {"kw_has_files": {"order": "desc", "missing": "_last"}}

@@ -59,7 +59,7 @@ from portal.errors import SearchQueryError
 from portal.search import syntax
 from portal.search.documents import TEXT_FIELDS
 from portal.search.engine import SearchHits, SearchRequest, SearchUnavailable
-from portal.search.fields import DATE_FIELDS, FIELDS
+from portal.search.fields import DATE_FIELDS, FIELDS, sort_field
 from portal.search.text import query_groups
 
 DEFAULT_PREFIX = "portal"
@@ -74,12 +74,6 @@ VERSIONS_PAGE = 10_000
 MAX_FACET_VALUES = 10_000  # per facet field (servers allow 65,535 buckets per search)
 RETRYABLE = {429, 502, 503, 504}
 KEYWORD_FIELDS = ("id", "labels", "suggest", "title_sort")
-SORT_FIELDS = {
-    "metadata_modified": "metadata_modified",
-    "metadata_created": "metadata_created",
-    "title": "title_sort",
-    "name": "kw_name",
-}
 URL_PARAMETERS = {"timeout", "verify_certs", "ca_certs", "shards", "replicas"}
 FALSE = {"0", "false", "no", "off"}
 _PREFIX = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -233,10 +227,9 @@ def sort_clauses(sort: list[tuple[str, bool]]) -> list[Json]:
         order = "desc" if descending else "asc"
         if key == "score":
             clauses.append({"_score": {"order": order}})
-        elif key in SORT_FIELDS:
-            clauses.append({SORT_FIELDS[key]: {"order": order, "missing": "_last"}})
         else:
-            raise ValueError(f"Cannot sort by {key!r}")
+            # Keyword and date fields keep doc values (the mapping's default): all sortable.
+            clauses.append({sort_field(key): {"order": order, "missing": "_last"}})
     clauses.append({"id": {"order": "asc"}})  # a stable order for paging
     return clauses
 

@@ -5,7 +5,8 @@ and the pages show its labels. Metadata profiles add their facetable fields here
 `register()`; other packages register theirs when they load (portal.quality.search).
 
 The date fields (ranges in `fq`) and the sort orders package_search accepts are declared here
-too, so the query parser, the service and the engines read one list.
+too, so the query parser, the service and the engines read one list. A keyword field declared
+`sortable` is a sort order too (`<name> asc`, `<name> desc`) on every engine.
 """
 
 from __future__ import annotations
@@ -23,7 +24,11 @@ ValueLabel = Callable[[str], dict[str, str] | None]
 # Dates: `name:[2024-01-01T00:00:00Z TO NOW]` ranges and exact days; indexed as dates.
 DATE_FIELDS = ("metadata_modified", "metadata_created")
 
-# package_search's `sort` values (CKAN's) -> (the engines' sort key, descending).
+# The title's sort key: documents.build_document's `title_sort` (pinyin collation, then the id).
+TITLE = "title"
+
+# package_search's `sort` values (CKAN's) -> (the engines' sort key, descending); the sortable
+# keyword fields add theirs (see sorts()).
 SORTS: dict[str, tuple[str, bool]] = {
     "score desc": ("score", True),
     "relevance": ("score", True),
@@ -31,10 +36,8 @@ SORTS: dict[str, tuple[str, bool]] = {
     "metadata_modified asc": ("metadata_modified", False),
     "metadata_created desc": ("metadata_created", True),
     "metadata_created asc": ("metadata_created", False),
-    "title_string asc": ("title", False),
-    "title_string desc": ("title", True),
-    "name asc": ("name", False),
-    "name desc": ("name", True),
+    "title_string asc": (TITLE, False),
+    "title_string desc": (TITLE, True),
 }
 
 
@@ -45,6 +48,8 @@ class KeywordField:
     label_en: str
     values: Values
     facetable: bool = True
+    # Sortable fields should hold one value per dataset: engines sort a list by one of them.
+    sortable: bool = False
     normalize: Callable[[str], str] = field(default=lambda v: v)
     value_label: ValueLabel | None = None
 
@@ -99,7 +104,7 @@ for _field in (
     KeywordField("tags", "标签", "Tag", _names("tags")),
     KeywordField("res_format", "格式", "Format", _formats, normalize=str.upper),
     KeywordField("license_id", "许可协议", "Licence", _scalar("license_id")),
-    KeywordField("name", "名称", "Name", _scalar("name"), facetable=False),
+    KeywordField("name", "名称", "Name", _scalar("name"), facetable=False, sortable=True),
     KeywordField("id", "标识", "Id", _scalar("id"), facetable=False),
     KeywordField("owner_org", "部门标识", "Department id", _scalar("owner_org"), facetable=False),
     KeywordField("type", "类型", "Type", _scalar("type"), facetable=False),
@@ -113,6 +118,27 @@ for _field in (
 
 def facetable() -> list[str]:
     return [name for name, f in FIELDS.items() if f.facetable]
+
+
+def sorts() -> dict[str, tuple[str, bool]]:
+    """Every `sort` value package_search accepts: CKAN's, and each sortable keyword field's."""
+    found = dict(SORTS)
+    for name, keyword in FIELDS.items():
+        if keyword.sortable:
+            found[f"{name} asc"] = (name, False)
+            found[f"{name} desc"] = (name, True)
+    return found
+
+
+def sort_field(key: str) -> str:
+    """The document field an engine sorts by for a sort key (other than "score")."""
+    if key in DATE_FIELDS:
+        return key
+    if key == TITLE:
+        return "title_sort"
+    if key in FIELDS and FIELDS[key].sortable:
+        return f"kw_{key}"
+    raise ValueError(f"Cannot sort by {key!r}")
 
 
 def register_profile_fields() -> None:

@@ -13,7 +13,7 @@ from portal.catalog.models import Group, Organization
 from portal.errors import SearchError, SearchQueryError
 from portal.search import syntax
 from portal.search.engine import SearchRequest, SearchUnavailable
-from portal.search.fields import FIELDS, SORTS
+from portal.search.fields import FIELDS, sorts
 from portal.search.highlight import highlight, query_words
 from portal.search.index import engine
 from portal.search.text import fold
@@ -39,11 +39,12 @@ def labels(context: Context, include_private: bool, include_drafts: bool) -> lis
 
 def parse_sort(value: str | None) -> list[tuple[str, bool]]:
     keys = []
+    known = sorts()
     for part in (value or DEFAULT_SORT).split(","):
         part = " ".join(part.split())
-        if part not in SORTS:
+        if part not in known:
             raise SearchQueryError(f"Cannot sort by: {part!r}")
-        keys.append(SORTS[part])
+        keys.append(known[part])
     return keys
 
 

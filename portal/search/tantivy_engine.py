@@ -30,20 +30,16 @@ from tantivy import Occur, Query
 from portal.search import syntax
 from portal.search.documents import TEXT_FIELDS
 from portal.search.engine import SearchHits, SearchRequest, SearchUnavailable
-from portal.search.fields import FIELDS
+from portal.search.fields import DATE_FIELDS, FIELDS, sort_field
 from portal.search.text import query_groups
 
 log = logging.getLogger(__name__)
 WRITE_TIMEOUT = 30.0
 DEEP_PAGE = 10_000  # from this offset on, field-sorted pages may be read from the far end
-SORT_FIELDS = {
-    # Microsecond integers: tantivy's date fast fields keep seconds, and equal keys would make
-    # the order of datasets saved within one second (and so paging) ambiguous.
-    "metadata_modified": "modified_us",
-    "metadata_created": "created_us",
-    "title": "title_sort",
-    "name": "kw_name",
-}
+# Each date field's microsecond integer (metadata_modified -> modified_us), its sort key:
+# tantivy's date fast fields keep seconds, and equal keys would make the order of datasets
+# saved within one second (and so paging) ambiguous.
+MICROS = {name: f"{name.removeprefix('metadata_')}_us" for name in DATE_FIELDS}
 
 
 def build_schema() -> tantivy.Schema:
@@ -52,15 +48,16 @@ def build_schema() -> tantivy.Schema:
     for name in TEXT_FIELDS:
         builder.add_text_field(name, tokenizer_name="whitespace")
     for name in FIELDS:
+        # Fast (column-stored): facets count them and sortable ones sort by them.
         builder.add_text_field(f"kw_{name}", fast=True, tokenizer_name="raw")
     builder.add_text_field("labels", tokenizer_name="raw")
     builder.add_text_field("suggest", tokenizer_name="raw")
     builder.add_text_field("title_sort", fast=True, tokenizer_name="raw")
     builder.add_text_field("modified", stored=True, tokenizer_name="raw")
-    builder.add_date_field("metadata_modified", indexed=True, fast=True)
-    builder.add_date_field("metadata_created", indexed=True, fast=True)
-    builder.add_unsigned_field("modified_us", fast=True)
-    builder.add_unsigned_field("created_us", fast=True)
+    for name in DATE_FIELDS:
+        builder.add_date_field(name, indexed=True, fast=True)
+    for name in DATE_FIELDS:
+        builder.add_unsigned_field(MICROS[name], fast=True)
     # The dataset dict, returned by searches: stored, never indexed.
     builder.add_bytes_field("data", stored=True)
     return builder.build()
@@ -85,10 +82,10 @@ def to_tantivy(doc: dict[str, Any]) -> tantivy.Document:
     for token in doc["suggest"]:
         out.add_text("suggest", token)
     out.add_text("title_sort", doc["title_sort"])
-    for name, micros in (("metadata_modified", "modified_us"), ("metadata_created", "created_us")):
+    for name in DATE_FIELDS:
         if doc.get(name) is not None:
             out.add_date(name, doc[name])
-            out.add_unsigned(micros, _micros(doc[name]))
+            out.add_unsigned(MICROS[name], _micros(doc[name]))
     out.add_text(
         "modified", doc["metadata_modified"].isoformat() if doc.get("metadata_modified") else ""
     )
@@ -251,7 +248,7 @@ class TantivyEngine:
         else:
             kwargs: dict[str, Any] = {"limit": max(request.rows, 1), "offset": request.start}
             if key != "score":
-                kwargs.update(order_by_field=SORT_FIELDS[key], order=_order(descending))
+                kwargs.update(order_by_field=_sort_field(key), order=_order(descending))
             result = searcher.search(query, count=True, **kwargs)
             count, hits = result.count or 0, result.hits[: request.rows]
         datasets = [_dataset(searcher, address) for _key, address in hits]
@@ -272,7 +269,7 @@ class TantivyEngine:
                 limit=request.rows,
                 offset=request.start,
                 count=False,
-                order_by_field=SORT_FIELDS[key],
+                order_by_field=_sort_field(key),
                 order=_order(descending),
             )
             return count, result.hits
@@ -282,7 +279,7 @@ class TantivyEngine:
             limit=rows,
             offset=remaining - rows,
             count=False,
-            order_by_field=SORT_FIELDS[key],
+            order_by_field=_sort_field(key),
             order=_order(not descending),
         )
         return count, list(reversed(result.hits))
@@ -317,7 +314,7 @@ class TantivyEngine:
             ]
         )
         result = searcher.search(
-            query, limit=limit, order_by_field="modified_us", order=tantivy.Order.Desc
+            query, limit=limit, order_by_field=MICROS["metadata_modified"], order=tantivy.Order.Desc
         )
         return [_dataset(searcher, address) for _key, address in result.hits]
 
@@ -441,6 +438,11 @@ def _dataset(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> dict[st
 
 def _order(descending: bool) -> tantivy.Order:
     return tantivy.Order.Desc if descending else tantivy.Order.Asc
+
+
+def _sort_field(key: str) -> str:
+    """The fast field a declared sort key sorts by (portal.search.fields.sort_field)."""
+    return MICROS.get(key) or sort_field(key)
 
 
 def _primary_sort(sort: list[tuple[str, bool]]) -> tuple[str, bool]:
