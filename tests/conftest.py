@@ -82,7 +82,7 @@ def _empty_postgres(app: Flask) -> None:
         tables = conn.execute(
             text(
                 "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
-                "AND tablename NOT IN ('alembic_version', 'license')"
+                "AND tablename NOT IN ('alembic_version', 'license', 'license_alias')"
             )
         ).scalars()
         names = ", ".join(f'"{t}"' for t in tables)

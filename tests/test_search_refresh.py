@@ -12,6 +12,7 @@ import requests
 from portal import create_app
 from portal.config import Settings, parse_refresh
 from portal.search.refresh import refresh_once, refreshing
+from tests.conftest import TEST_DATABASE_URL, _empty_postgres
 from tests.live_server import running_portal
 
 
@@ -21,6 +22,8 @@ def app(settings):
     settings.search_refresh = 0.2
     app = create_app(settings)
     app.config["TESTING"] = True
+    if TEST_DATABASE_URL:
+        _empty_postgres(app)
     yield app
     app.extensions["portal.db"].dispose()
 
