@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 ACTION_MODULES = (
     "portal.auth.actions",
     "portal.catalog.actions",
+    "portal.datastore.actions",
     "portal.quality.actions",
     "portal.search.actions",
     "portal.site_actions",
@@ -28,6 +29,7 @@ ACTION_MODULES = (
 RESULT_MODULES = (
     "portal.auth.result_schemas",
     "portal.catalog.result_schemas",
+    "portal.datastore.result_schemas",
     "portal.quality.result_schemas",
     "portal.search.result_schemas",
     "portal.site_result_schemas",
@@ -48,6 +50,8 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     from portal.auth import login
     from portal.catalog.views import bp as catalog_bp
     from portal.database import Database
+    from portal.datastore import hooks as datastore_hooks
+    from portal.datastore.views import bp as datastore_bp
     from portal.feeds.views import bp as feeds_bp
     from portal.health import bp as health_bp
     from portal.jobs.queue import JobQueue, load_tasks
@@ -77,7 +81,10 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.teardown_appcontext(db.remove)
     app.extensions["portal.storage"] = open_storage(settings.storage_url)
     app.extensions["portal.queue"] = JobQueue(app, settings.queue_url)
-    app.extensions["portal.dataset_listeners"] = [search_index.record_change]
+    app.extensions["portal.dataset_listeners"] = [
+        search_index.record_change,
+        datastore_hooks.record_change,  # loads tabular files, drops tables of removed ones
+    ]
     login.init_app(app)
     load_actions()
     load_tasks()
@@ -85,6 +92,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.register_blueprint(catalog_bp)
     app.register_blueprint(pages_blueprint())
     app.register_blueprint(feeds_bp)
+    app.register_blueprint(datastore_bp)  # /datastore/dump/<resource_id>
     app.register_blueprint(health_bp)  # /readyz
     init_web(app, exempt=(api_bp,))  # languages, CSRF (the token-based API is exempt), errors
     if settings.trusted_proxies:

@@ -61,6 +61,12 @@ class Settings:
     # the action returns; seconds (`portal serve` uses 0.5) leave it to the job worker, which
     # applies the outbox that often, so a write is searchable within about that delay.
     search_refresh: float | None = None
+    # Where the DataStore keeps tabular rows (PORTAL_DATASTORE_URL): a SQLite file in the
+    # instance folder by default, a postgresql:// URL at scale. Empty: the default.
+    datastore_url: str = ""
+    # Whether linked (not uploaded) tabular files are fetched into the DataStore
+    # (PORTAL_DATASTORE_LINKS); None follows link_check: both reach out to resource links.
+    datastore_links: bool | None = None
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -93,5 +99,10 @@ class Settings:
             values["max_json_bytes"] = int(env["PORTAL_MAX_JSON_MB"]) * 1024 * 1024
         if "PORTAL_MAX_UPLOAD_MB" in env:
             values["max_upload_bytes"] = int(env["PORTAL_MAX_UPLOAD_MB"]) * 1024 * 1024
+        values["datastore_url"] = env.get("PORTAL_DATASTORE_URL") or (
+            f"sqlite:///{instance / 'datastore.db'}"
+        )
+        if "PORTAL_DATASTORE_LINKS" in env:
+            values["datastore_links"] = _flag(env["PORTAL_DATASTORE_LINKS"])
         values.update(overrides)
         return cls(**values)

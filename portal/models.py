@@ -23,6 +23,7 @@ from portal.catalog.models import (
     dataset_tag,
 )
 from portal.database import Base
+from portal.datastore.models import DatastoreStatus
 from portal.search.models import SearchOutbox
 from portal.stats.models import DownloadCount
 
@@ -31,6 +32,7 @@ __all__ = [
     "ApiToken",
     "Base",
     "Dataset",
+    "DatastoreStatus",
     "DownloadCount",
     "Group",
     "HarvestJob",

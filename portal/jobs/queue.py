@@ -44,6 +44,7 @@ TASK_MODULES = (
     "portal.search.tasks",
     "portal.catalog.linkcheck",
     "portal.catalog.previews",
+    "portal.datastore.loader",
     "harvesters.tasks",
 )
 

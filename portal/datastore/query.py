@@ -1,0 +1,165 @@
+"""datastore_search's SQL, built with SQLAlchemy Core from a table's declared fields: every
+column a caller names (fields, filters, sort, q by field) must be one of them, identifiers are
+quoted by SQLAlchemy and every value is a bound parameter.
+
+`q` goes through the same analyzer as the catalog search (portal.search.text.query_groups):
+each word must match (AND); a word matches one of its alternatives (a compound or its parts,
+a glossary synonym), whose tokens must all be in the row's `_full_text`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, column, func, or_, select, table
+from sqlalchemy.sql import Select
+
+from portal.datastore.engine import FULL_TEXT, ID, TableInfo
+from portal.datastore.types import ConversionError, to_db, to_python
+from portal.errors import ValidationError
+from portal.search.text import query_groups
+
+MAX_LIMIT = 32_000
+DEFAULT_LIMIT = 100
+_SORT = re.compile(r'^\s*(?:"((?:[^"]|"")+)"|([^\s"]+))\s*(?:\s(asc|desc))?\s*$', re.IGNORECASE)
+
+
+@dataclass
+class Search:
+    """What a caller asked for, checked against the table's fields."""
+
+    info: TableInfo
+    columns: list[str]
+    filters: dict[str, list[Any]]
+    q: str | dict[str, str] | None = None
+    distinct: bool = False
+    sort: list[tuple[str, bool]] | None = None  # (field, descending)
+
+    @property
+    def types(self) -> dict[str, str]:
+        return {ID: "int", **self.info.types()}
+
+
+def known_fields(info: TableInfo) -> list[str]:
+    return [ID, *(f["id"] for f in info.fields)]
+
+
+def _field(info: TableInfo, name: Any, key: str) -> str:
+    if not isinstance(name, str) or name not in known_fields(info):
+        raise ValidationError({key: [f"Field {str(name)[:80]!r} not in the table."]})
+    return name
+
+
+def parse_fields(info: TableInfo, value: Any) -> list[str]:
+    if value in (None, "", []):
+        return known_fields(info)
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",")]
+    if not isinstance(value, list):
+        raise ValidationError({"fields": ["Give a list of field names."]})
+    return [_field(info, v, "fields") for v in value]
+
+
+def parse_filters(info: TableInfo, value: Any, dialect: str) -> dict[str, list[Any]]:
+    if value in (None, "", {}):
+        return {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise ValidationError({"filters": ["Filters must be a JSON object."]}) from None
+    if not isinstance(value, dict):
+        raise ValidationError({"filters": ["Filters must be an object of field: value."]})
+    types = {ID: "int", **info.types()}
+    parsed: dict[str, list[Any]] = {}
+    for name, wanted in value.items():
+        field = _field(info, name, "filters")
+        values = wanted if isinstance(wanted, list) else [wanted]
+        try:
+            parsed[field] = [to_db(types[field], to_python(types[field], v), dialect)
+                             for v in values]  # fmt: skip
+        except ConversionError as exc:
+            raise ValidationError({"filters": [f"{field}: {exc}"]}) from None
+    return parsed
+
+
+def parse_sort(info: TableInfo, value: Any) -> list[tuple[str, bool]] | None:
+    if value in (None, "", []):
+        return None
+    parts = value if isinstance(value, list) else str(value).split(",")
+    result = []
+    for part in parts:
+        match = _SORT.match(str(part))
+        if not match:
+            raise ValidationError({"sort": [f"Cannot sort by {str(part)[:80]!r}."]})
+        name = match.group(1).replace('""', '"') if match.group(1) else match.group(2)
+        result.append((_field(info, name, "sort"), (match.group(3) or "").lower() == "desc"))
+    return result
+
+
+def parse_q(info: TableInfo, value: Any) -> str | dict[str, str] | None:
+    if value in (None, "", {}):
+        return None
+    if isinstance(value, str) and value.strip().startswith("{"):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            pass
+    if isinstance(value, dict):
+        return {_field(info, k, "q"): str(v) for k, v in value.items()}
+    return str(value)
+
+
+def _like(token: str) -> str:
+    escaped = token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"% {escaped} %"
+
+
+def _text_clause(text_value: str) -> Any:
+    full = column(FULL_TEXT)
+    groups = []
+    for alternatives in query_groups(text_value):
+        options = [and_(*(full.like(_like(t), escape="\\") for t in alt)) for alt in alternatives]
+        groups.append(or_(*options))
+    return and_(*groups) if groups else None
+
+
+def _where(search: Search) -> list[Any]:
+    clauses: list[Any] = []
+    for name, values in search.filters.items():
+        col = column(name)
+        clauses.append(col.is_(None) if values == [None] else col.in_(values))
+    if isinstance(search.q, str):
+        clause = _text_clause(search.q)
+        if clause is not None:
+            clauses.append(clause)
+    elif isinstance(search.q, dict):
+        for name, text_value in search.q.items():
+            pattern = (
+                "%" + text_value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            )
+            clauses.append(func.lower(column(name)).like(pattern.lower(), escape="\\"))
+    return clauses
+
+
+def rows_query(search: Search) -> Select:
+    """The SELECT of the matching rows, sorted, without limit or offset."""
+    names = set(known_fields(search.info)) | {FULL_TEXT}
+    source = table(search.info.resource_id, *(column(n) for n in names))
+    query = select(*(source.c[n] for n in search.columns)).select_from(source)
+    for clause in _where(search):
+        query = query.where(clause)
+    if search.distinct:
+        query = query.distinct()
+    order = [(source.c[n].desc() if desc else source.c[n].asc()) for n, desc in (search.sort or [])]
+    if not order and not search.distinct:
+        order = [source.c[ID].asc()]  # stable pages
+    return query.order_by(*order)
+
+
+def count_query(search: Search) -> Select:
+    inner = rows_query(search).order_by(None).subquery()
+    return select(func.count()).select_from(inner)
