@@ -385,7 +385,7 @@ def baseline(portal: Portal, base: str, count: int) -> float:
 
 
 def _policy():  # noqa: ANN202
-    from portal.net.fetch import FetchPolicy
+    from portal.net.policy import FetchPolicy
 
     return FetchPolicy.from_env("PORTAL_HARVEST_ALLOWED_HOSTS")
 

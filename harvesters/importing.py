@@ -40,7 +40,7 @@ from portal.catalog.models import Dataset
 from portal.catalog.saving import show_dict
 from portal.database import utcnow
 from portal.errors import ActionError, ValidationError
-from portal.net.fetch import FetchError
+from portal.net.errors import FetchError
 
 if TYPE_CHECKING:
     from flask import Flask

@@ -42,7 +42,10 @@ from portal.catalog.licenses import match_license
 from portal.catalog.models import Dataset, Group, Organization
 from portal.database import begin_write, utcnow
 from portal.errors import ActionError
-from portal.net.fetch import FetchError, FetchPolicy, FetchResult, fetch
+from portal.net.errors import FetchError
+from portal.net.fetch import fetch
+from portal.net.policy import FetchPolicy
+from portal.net.response import FetchResult
 
 if TYPE_CHECKING:
     from flask import Flask

@@ -23,21 +23,19 @@ from typing import Any
 
 import pytest
 
-from portal.net.fetch import (
+from portal.net.addresses import blocked_reason, vet_url
+from portal.net.errors import (
     BlockedAddress,
     ConnectionFailed,
     FetchError,
-    FetchPolicy,
     FetchTimeout,
     HTTPStatusError,
     InvalidURL,
     ResponseTooLarge,
     TooManyRedirects,
-    blocked_reason,
-    fetch,
-    fetch_bytes,
-    vet_url,
 )
+from portal.net.fetch import fetch, fetch_bytes
+from portal.net.policy import FetchPolicy
 
 BIG = 5000  # bytes served by the /big-* paths
 FAR_FUTURE = format_datetime(datetime.now(UTC) + timedelta(days=1), usegmt=True)

@@ -23,7 +23,7 @@ from portal.catalog.linkcheck import (
 )
 from portal.catalog.linkcheck_models import LinkCheck
 from portal.catalog.models import Resource
-from portal.net.fetch import FetchPolicy
+from portal.net.policy import FetchPolicy
 from tests.conftest import create_dataset
 
 BIG_BODY = b"a,b\n" * (PROBE_BYTES // 2)  # 128 KB: twice what a GET probe reads

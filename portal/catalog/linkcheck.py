@@ -33,16 +33,16 @@ from portal.catalog.models import Dataset, Resource
 from portal.database import begin_write, utcnow
 from portal.errors import NotFound
 from portal.jobs.queue import task
-from portal.net.fetch import (
+from portal.net.errors import (
     BlockedAddress,
     FetchError,
-    FetchPolicy,
-    FetchResult,
     HTTPStatusError,
     InvalidURL,
     TooManyRedirects,
-    fetch,
 )
+from portal.net.fetch import fetch
+from portal.net.policy import FetchPolicy
+from portal.net.response import FetchResult
 
 if TYPE_CHECKING:
     from flask import Flask
