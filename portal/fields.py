@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, fields, pre_load, validate
@@ -72,7 +73,60 @@ class Upload(fields.Field):
     default_error_messages = {"invalid": "Send the file as a multipart form field."}
 
 
-class StrictSchema(Schema):
+# C0/C1 controls other than tab and line breaks, and the bidirectional overrides and isolates
+# that make a title display reversed (a right-to-left override spoofs breadcrumbs and links).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+CONTROL_MESSAGE = "Must not contain control characters."
+SURROGATE_MESSAGE = "Not valid Unicode text (an unpaired surrogate)."
+
+
+def clean_text(value: str) -> str:
+    """Text as stored: NFC-normalised, with no control characters or lone surrogates."""
+    if _SURROGATE.search(value):
+        raise MarshmallowError(SURROGATE_MESSAGE)
+    if _CONTROL.search(value):
+        raise MarshmallowError(CONTROL_MESSAGE)
+    return unicodedata.normalize("NFC", value)
+
+
+def clean_strings(data: Any, deep: bool = False) -> Any:
+    """Every string of an input object cleaned (clean_text), or one field-keyed error for
+    all the fields that hold a refused character. Lists of strings are walked; nested objects
+    only when `deep` (a nested TextSchema cleans its own, reporting its own field names)."""
+    if not isinstance(data, dict):
+        return data
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[Any, Any] = {}
+    for key, value in data.items():
+        try:
+            cleaned[key] = _clean_value(value, deep)
+        except MarshmallowError as exc:
+            errors[str(key)] = exc.messages if isinstance(exc.messages, list) else [exc.messages]
+    if errors:
+        raise MarshmallowError(errors)
+    return cleaned
+
+
+def _clean_value(value: Any, deep: bool) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [_clean_value(v, deep) for v in value]
+    if isinstance(value, dict) and deep:
+        return {k: _clean_value(v, deep) for k, v in value.items()}
+    return value
+
+
+class TextSchema(Schema):
+    """Input text is normalised and refused with control characters (see clean_text)."""
+
+    @pre_load
+    def clean_text_fields(self, data: Any, **_kwargs: Any) -> Any:
+        return clean_strings(data)
+
+
+class StrictSchema(TextSchema):
     """Unknown keys are errors, except the read-only keys that *_show returns, which a client may
     send back unchanged in the usual show -> edit -> update round trip."""
 
@@ -88,6 +142,6 @@ class StrictSchema(Schema):
         return data
 
 
-class LenientSchema(Schema):
+class LenientSchema(TextSchema):
     class Meta:
         unknown = EXCLUDE

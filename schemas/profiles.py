@@ -254,6 +254,8 @@ MESSAGES_ZH = {
     "Not a valid list.": "不是有效的列表。",
     "Not a valid string.": "不是有效的文本。",
     "Unknown field.": "未知字段。",
+    "Must not contain control characters.": "不能包含控制字符。",
+    "Not valid Unicode text (an unpaired surrogate).": "不是有效的 Unicode 文本。",
     "Already used by another dataset.": "已被其他数据集使用。",
     "That URL is already in use.": "该网址名称已被使用。",
     "Organization does not exist": "部门不存在",

@@ -19,6 +19,7 @@ from portal.actions import Context, ckan_errors
 from portal.catalog.models import Dataset
 from portal.catalog.schemas import PackageSchema
 from portal.errors import ValidationError
+from portal.fields import clean_strings
 from schemas.profiles import Profile, dataset_schema, dataset_types, profile_for_type, to_json
 
 # Schemas are built once: building one deep-copies every declared field (about 0.4 ms for
@@ -62,7 +63,7 @@ def validate_package(
     except MarshmallowError as exc:
         errors.update(ckan_errors(exc.messages))
     try:
-        values = to_json(profile_schema(profile.name).load(profile_data))
+        values = to_json(profile_schema(profile.name).load(clean_strings(profile_data, deep=True)))
     except MarshmallowError as exc:
         errors.update(ckan_errors(exc.messages))
     if not errors:
