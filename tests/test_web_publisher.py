@@ -558,3 +558,12 @@ def app_client_status(client, headers) -> int:
         .get("/api/3/action/api_token_list", headers=headers)
         .status_code
     )
+
+
+def test_a_form_naming_another_department_is_a_403_page_not_a_500(client, app, editor, api, cast):
+    form = new_dataset_form(owner_org=cast.health.id, csrf_token=csrf(client, "/dataset/new"))
+    response = client.post("/dataset/new", data=form)
+    assert response.status_code == 403
+    assert "<html" in text(response).lower()
+    found = api.ok("package_search", cast.sysadmin, q="公交站点", include_private=True)
+    assert found["count"] == 0

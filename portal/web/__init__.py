@@ -8,6 +8,7 @@ from flask import Blueprint, Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from portal.errors import NotAuthorized, NotFound
 from portal.web import i18n, templating
 from portal.web.blueprint import bp
 
@@ -57,6 +58,16 @@ def init_app(app: Flask, exempt: tuple[Blueprint, ...] = ()) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
         return error_page(exc.code or 500, exc)
+
+    # An action refusing a page's request (a form naming another department, say) is the
+    # friendly 403/404 page, never a 500; the API turns these into CKAN's error body itself.
+    @app.errorhandler(NotAuthorized)
+    def not_authorized(exc: NotAuthorized) -> Response:
+        return error_page(403, exc)
+
+    @app.errorhandler(NotFound)
+    def not_found(exc: NotFound) -> Response:
+        return error_page(404, exc)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> Response:
