@@ -35,14 +35,9 @@ from elasticsearch.helpers import BulkIndexError
 from portal.errors import SearchQueryError
 from portal.search import syntax
 from portal.search.documents import TEXT_FIELDS, build_document
-from portal.search.elasticsearch import (
-    INITIAL_STAMP,
-    MAX_RESULT_WINDOW,
-    ElasticsearchEngine,
-    index_definition,
-    search_body,
-    translate,
-)
+from portal.search.elasticsearch import INITIAL_STAMP, ElasticsearchEngine
+from portal.search.elasticsearch_mapping import MAX_RESULT_WINDOW, index_definition
+from portal.search.elasticsearch_queries import search_body, translate
 from portal.search.engine import SearchRequest, SearchUnavailable, open_engine
 from portal.search.fields import FIELDS
 from portal.search.text import query_groups

@@ -10,7 +10,8 @@ import pytest
 from conftest import create_dataset
 
 from portal.search import syntax
-from portal.search.elasticsearch import index_definition, search_body
+from portal.search.elasticsearch_mapping import index_definition
+from portal.search.elasticsearch_queries import search_body
 from portal.search.engine import SearchRequest
 from portal.search.fields import FIELDS, KeywordField
 from portal.search.index import engine

@@ -9,7 +9,8 @@ creating two indices behind the alias).
 The documents are the engine-neutral ones of portal.search.documents: text fields already
 segmented into space-separated tokens, indexed here through the built-in `whitespace`
 analyzer, so both engines rank the same tokens; the query tree (portal.search.syntax) is
-translated the way portal.search.tantivy_engine translates it.
+translated the way portal.search.tantivy_engine translates it. The index's mappings are in
+portal.search.elasticsearch_mapping, the request bodies in portal.search.elasticsearch_queries.
 
 Talking to the server. The official `elasticsearch` client (v9) cannot be used as is: it sends
 `Accept: application/vnd.elasticsearch+json; compatible-with=9`, which Elasticsearch 8 rejects
@@ -56,246 +57,21 @@ from elasticsearch.exceptions import HTTP_EXCEPTIONS, ApiError, BadRequestError,
 from elasticsearch.helpers import BulkIndexError
 
 from portal.errors import SearchQueryError
-from portal.search import syntax
-from portal.search.documents import TEXT_FIELDS
+from portal.search.elasticsearch_mapping import REFRESH_INTERVAL, Json, index_definition, to_source
+from portal.search.elasticsearch_queries import facets, search_body, suggest_body, total
 from portal.search.engine import SearchHits, SearchRequest, SearchUnavailable
-from portal.search.fields import DATE_FIELDS, FIELDS, sort_field
-from portal.search.text import query_groups
 
 DEFAULT_PREFIX = "portal"
 DEFAULT_PORT = 9200
 DEFAULT_TIMEOUT = 30.0
-MAX_RESULT_WINDOW = 200_000
-REFRESH_INTERVAL = "1s"
 INITIAL_STAMP = "0" * 20  # the first index; later ones are stamped %Y%m%d%H%M%S%f (UTC)
 BULK_DOCUMENTS = 500  # documents per _bulk request
 BULK_BYTES = 10 * 1024 * 1024  # and at most this many bytes (servers accept 100 MB)
 VERSIONS_PAGE = 10_000
-MAX_FACET_VALUES = 10_000  # per facet field (servers allow 65,535 buckets per search)
 RETRYABLE = {429, 502, 503, 504}
-KEYWORD_FIELDS = ("id", "labels", "suggest", "title_sort")
 URL_PARAMETERS = {"timeout", "verify_certs", "ca_certs", "shards", "replicas"}
 FALSE = {"0", "false", "no", "off"}
 _PREFIX = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
-
-Json = dict[str, Any]
-
-
-# --- index definition ---------------------------------------------------------------------
-
-
-def index_definition(
-    shards: int = 1, replicas: int | None = None, refresh_interval: str = REFRESH_INTERVAL
-) -> Json:
-    """Settings and mappings of a concrete index (without aliases)."""
-    settings: Json = {
-        "number_of_shards": shards,
-        "max_result_window": MAX_RESULT_WINDOW,
-        "refresh_interval": refresh_interval,
-    }
-    if replicas is None:
-        settings["auto_expand_replicas"] = "0-1"
-    else:
-        settings["number_of_replicas"] = replicas
-    properties: Json = {name: {"type": "text", "analyzer": "whitespace"} for name in TEXT_FIELDS}
-    for name in FIELDS:
-        properties[f"kw_{name}"] = {"type": "keyword"}
-    for name in KEYWORD_FIELDS:
-        properties[name] = {"type": "keyword"}
-    for name in DATE_FIELDS:
-        properties[name] = {"type": "date"}
-    # The dataset JSON, returned by searches: kept in _source only, never indexed.
-    properties["data"] = {"type": "keyword", "index": False, "doc_values": False}
-    return {
-        "settings": {"index": settings},
-        "mappings": {
-            # Keyword fields that metadata profiles register later are mapped as keywords
-            # when first seen (a rebuild maps them explicitly).
-            "dynamic_templates": [
-                {"keyword_fields": {"match": "kw_*", "mapping": {"type": "keyword"}}}
-            ],
-            "properties": properties,
-        },
-    }
-
-
-def to_source(doc: dict[str, Any]) -> Json:
-    """The document as stored: dates as ISO strings (naive UTC), as versions() returns them."""
-    source = dict(doc)
-    for name in DATE_FIELDS:
-        if isinstance(source.get(name), datetime):
-            source[name] = _iso(source[name])
-    return source
-
-
-def _iso(moment: datetime) -> str:
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment.isoformat()
-
-
-# --- query translation (mirrors TantivyEngine._node) ----------------------------------------
-
-
-def translate(node: syntax.Node) -> Json:
-    if isinstance(node, syntax.All):
-        return {"match_all": {}}
-    if isinstance(node, syntax.Text):
-        return _text(node.text, node.fields)
-    if isinstance(node, syntax.Phrase):
-        return _phrase(node.text, node.fields)
-    if isinstance(node, syntax.Match):
-        return {"term": {f"kw_{node.field}": {"value": node.value}}}
-    if isinstance(node, syntax.Range):
-        return _range(node)
-    if isinstance(node, syntax.Not):
-        return {"bool": {"must": [{"match_all": {}}], "must_not": [translate(node.child)]}}
-    if isinstance(node, syntax.And):
-        return _and([translate(child) for child in node.children])
-    if isinstance(node, syntax.Or):
-        return _or([translate(child) for child in node.children])
-    raise TypeError(f"Unknown query node: {node!r}")
-
-
-def _and(queries: list[Json]) -> Json:
-    return queries[0] if len(queries) == 1 else {"bool": {"must": queries}}
-
-
-def _or(queries: list[Json]) -> Json:
-    return {"bool": {"should": queries, "minimum_should_match": 1}}
-
-
-def _token(token: str, fields: tuple[str, ...] | None) -> Json:
-    """One analysed token in any of the text fields, each with its boost."""
-    targets = fields or tuple(TEXT_FIELDS)
-    return _or([{"term": {name: {"value": token, "boost": TEXT_FIELDS[name]}}} for name in targets])
-
-
-def _text(text: str, fields: tuple[str, ...] | None) -> Json:
-    """Groups ANDed, of alternatives ORed, of tokens ANDed (portal.search.text.query_groups)."""
-    groups = query_groups(text)
-    if not groups:
-        return {"match_all": {}}
-    group_queries = []
-    for alternatives in groups:
-        options = [_and([_token(token, fields) for token in tokens]) for tokens in alternatives]
-        group_queries.append(options[0] if len(options) == 1 else _or(options))
-    return _and(group_queries)
-
-
-def _phrase(text: str, fields: tuple[str, ...] | None) -> Json:
-    words = [alternatives[0][0] for alternatives in query_groups(text)]
-    if len(words) < 2:
-        return _text(text, fields)
-    slop = 0 if text.isascii() else 3  # search-mode segmentation inserts compound parts
-    targets = fields or tuple(TEXT_FIELDS)
-    return _or(
-        [
-            {
-                "match_phrase": {
-                    name: {
-                        "query": " ".join(words),
-                        "analyzer": "whitespace",
-                        "slop": slop,
-                        "boost": TEXT_FIELDS[name],
-                    }
-                }
-            }
-            for name in targets
-        ]
-    )
-
-
-def _range(node: syntax.Range) -> Json:
-    if node.lower is None and node.upper is None:
-        return {"exists": {"field": node.field}}
-    bounds: Json = {}
-    if node.lower is not None:
-        bounds["gte" if node.include_lower else "gt"] = _iso(node.lower)
-    if node.upper is not None:
-        bounds["lte" if node.include_upper else "lt"] = _iso(node.upper)
-    return {"range": {node.field: bounds}}
-
-
-def labels_filter(labels: list[str]) -> Json:
-    return {"terms": {"labels": list(labels)}}
-
-
-def sort_clauses(sort: list[tuple[str, bool]]) -> list[Json]:
-    clauses: list[Json] = []
-    for key, descending in sort or [("score", True)]:
-        order = "desc" if descending else "asc"
-        if key == "score":
-            clauses.append({"_score": {"order": order}})
-        else:
-            # Keyword and date fields keep doc values (the mapping's default): all sortable.
-            clauses.append({sort_field(key): {"order": order, "missing": "_last"}})
-    clauses.append({"id": {"order": "asc"}})  # a stable order for paging
-    return clauses
-
-
-def search_body(request: SearchRequest) -> Json:
-    """The `_search` body for a request: the query scores, filters and labels only filter."""
-    start = max(request.start, 0)
-    size = max(min(request.rows, MAX_RESULT_WINDOW - start), 0)
-    body: Json = {
-        "query": {
-            "bool": {
-                "must": [translate(request.query)],
-                "filter": [translate(node) for node in request.filters]
-                + [labels_filter(request.labels)],
-            }
-        },
-        "from": start if size else 0,
-        "size": size,
-        "sort": sort_clauses(request.sort),
-        "track_total_hits": True,
-        "_source": ["data"],
-    }
-    aggregations = {
-        name: {
-            "terms": {
-                "field": f"kw_{name}",
-                "size": min(request.facet_limit, MAX_FACET_VALUES),
-                "min_doc_count": max(request.facet_mincount, 1),
-                "order": [{"_count": "desc"}, {"_key": "asc"}],
-            }
-        }
-        for name in request.facet_fields
-        if request.facet_limit > 0
-    }
-    if aggregations:
-        body["aggs"] = aggregations
-    return body
-
-
-def suggest_body(prefix: str, labels: list[str], limit: int) -> Json:
-    return {
-        "query": {
-            "bool": {"filter": [{"prefix": {"suggest": {"value": prefix}}}, labels_filter(labels)]}
-        },
-        "size": min(limit, MAX_RESULT_WINDOW),
-        "sort": [
-            {"metadata_modified": {"order": "desc", "missing": "_last"}},
-            {"id": {"order": "asc"}},
-        ],
-        "track_total_hits": False,
-        "_source": ["data"],
-    }
-
-
-def _facets(request: SearchRequest, aggregations: Json) -> dict[str, dict[str, int]]:
-    facets = {}
-    for name in request.facet_fields:
-        buckets = aggregations.get(name, {}).get("buckets", [])
-        ordered = sorted(buckets, key=lambda b: (-b["doc_count"], str(b["key"])))
-        facets[name] = {str(b["key"]): b["doc_count"] for b in ordered[: request.facet_limit]}
-    return facets
-
-
-def _total(hits: Json) -> int:
-    total = hits.get("total", 0)
-    return int(total["value"] if isinstance(total, dict) else total)
 
 
 def _fail(meta: Any, data: Any, method: str, target: str) -> NoReturn:
@@ -578,8 +354,8 @@ class ElasticsearchEngine:
             raise
         hits = response.get("hits", {})
         datasets = [json.loads(hit["_source"]["data"]) for hit in hits.get("hits", [])]
-        facets = _facets(request, response.get("aggregations", {}))
-        return SearchHits(count=_total(hits), datasets=datasets, facets=facets)
+        found = facets(request, response.get("aggregations", {}))
+        return SearchHits(count=total(hits), datasets=datasets, facets=found)
 
     def suggest(self, prefix: str, labels: list[str], limit: int) -> list[dict[str, Any]]:
         if not prefix or limit <= 0:
