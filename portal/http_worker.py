@@ -40,13 +40,23 @@ def refusal(exc: BaseException) -> tuple[int, str] | None:
     return None
 
 
-def error_bytes(status: int, reason: str, message: str) -> bytes:
+# Raw (not percent-encoded) UTF-8 in a URL is what `curl ".../package_search?q=公交"` sends:
+# HTTP allows only ASCII there, and gunicorn refuses it, so the answer says what to do.
+NON_ASCII_HINT = (
+    "the URL must be ASCII: percent-encode other characters (q=%E5%85%AC%E4%BA%A4 for q=公交), "
+    'e.g. curl -G URL --data-urlencode "q=公交"'
+)
+
+
+def error_bytes(status: int, reason: str, message: str, non_ascii: bool = False) -> bytes:
+    message = NON_ASCII_HINT if non_ascii else message[:200]
     body = json.dumps(
         {
             "help": "",
             "success": False,
-            "error": {"__type": "Bad Request", "message": f"{reason}: {message[:200]}"},
-        }
+            "error": {"__type": "Bad Request", "message": f"{reason}: {message}"},
+        },
+        ensure_ascii=False,
     ).encode()
     head = (
         f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\n"
@@ -66,6 +76,7 @@ class PortalWorker(ThreadWorker):
         peer = addr[0] if isinstance(addr, tuple) else addr
         self.log.warning("Invalid request from ip=%s: %s", peer, str(exc)[:200])
         try:
-            write_nonblock(client, error_bytes(status, reason, str(exc)))
+            non_ascii = isinstance(exc, errors.InvalidRequestLine) and not str(exc).isascii()
+            write_nonblock(client, error_bytes(status, reason, str(exc), non_ascii))
         except OSError:
             self.log.debug("Failed to send the error response")

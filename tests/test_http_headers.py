@@ -107,3 +107,14 @@ def test_gunicorn_refusals_answer_with_the_api_error_body(tmp_path):
             portal, b"GET /api/3/action/package_list HTTP/1.1", b"Bad Header\r\n"
         )
         assert status == 400 and kind == "application/json" and '"success": false' in body
+        # curl ".../package_search?q=公交" sends raw UTF-8, which HTTP does not allow there.
+        raw_utf8 = "GET /api/3/action/package_search?q=公交&rows=5 HTTP/1.1".encode()
+        status, kind, body = _raw_request(portal, raw_utf8)
+        assert status == 400 and kind == "application/json"
+        assert "percent-encode" in body and "--data-urlencode" in body
+
+
+def test_the_api_help_examples_send_chinese_percent_encoded(client):
+    page = text(client.get("/api-help"))
+    assert "?q=公交" not in page
+    assert '--data-urlencode "q=公交"' in page
