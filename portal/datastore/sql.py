@@ -60,8 +60,13 @@ def _refuse(message: str) -> SearchQueryError:
     return SearchQueryError(f"Query refused: {message}")
 
 
+# SQLAlchemy's dialect names as sqlglot spells them.
+SQLGLOT_DIALECTS = {"postgresql": "postgres", "sqlite": "sqlite"}
+
+
 def checked(sql: str, dialect: str) -> tuple[str, set[str]]:
     """The query to run and the tables it reads; SearchQueryError for anything else."""
+    dialect = SQLGLOT_DIALECTS.get(dialect, dialect)
     if len(sql) > MAX_SQL:
         raise _refuse(f"longer than {MAX_SQL} characters.")
     try:
