@@ -33,7 +33,7 @@ from portal.config import Settings
 from portal.demo import content
 from portal.demo.loader import load_demo
 from portal.errors import ValidationError
-from portal.feeds.dcat import dataset_graph
+from portal.feeds.dcat_dataset import dataset_graph
 from portal.search import index as search_index
 from schemas.profiles import profile_for_type
 
@@ -400,7 +400,7 @@ def test_every_format_parses_back_to_the_same_graph(feed_client: FlaskClient) ->
 def test_dataset_documents_match_the_rdflib_graph(
     feed_app: Flask, feed_client: FlaskClient, made: dict[str, dict[str, Any]], site: str
 ) -> None:
-    """What the fast writers serve is exactly portal.feeds.dcat.dataset_graph()."""
+    """What the fast writers serve is exactly portal.feeds.dcat_dataset.dataset_graph()."""
     for key in ("cn", "dcat"):
         name = made[key]["name"]
         shown = call("package_show", site_context(feed_app), {"id": name})

@@ -38,7 +38,8 @@ from portal.feeds.catalog import (
     parse_query,
     search_page,
 )
-from portal.feeds.dcat import PageInfo, catalog_triples, dataset_triples
+from portal.feeds.dcat import PageInfo, catalog_triples
+from portal.feeds.dcat_dataset import dataset_triples
 from portal.feeds.rdf import MEDIA_TYPES, WRITERS, Triples, lit
 from portal.feeds.schemaorg import dataset_to_schemaorg
 from portal.feeds.values import site_url_of
