@@ -351,9 +351,7 @@ def test_resource_patch_changes_only_the_given_keys(client, api, cast, dataset):
     assert client.get(path_of(patched["url"])).data == ROUTES
 
 
-def test_patching_an_upload_to_a_link_drops_the_file_and_its_facts(
-    client, api, cast, dataset, app
-):
+def test_patching_an_upload_to_a_link_drops_the_file_and_its_facts(client, api, cast, dataset, app):
     resource = uploaded(client, cast.editor, package_id="bus-lines")
     patched = api.ok("resource_patch", cast.editor, id=resource["id"], url="https://x.cn/a.csv")
     assert patched["url"] == "https://x.cn/a.csv" and patched["url_type"] is None
@@ -411,3 +409,14 @@ def test_package_update_round_trip_keeps_uploaded_files(client, api, cast, datas
     )
     assert client.get(path_of(kept["url"])).data == ROUTES
     assert list(stored_files(app).values()) == [ROUTES]
+
+
+def test_an_upload_without_a_name_is_called_by_its_file_name(client, cast, dataset):
+    created = uploaded(
+        client, cast.editor, package_id=dataset["id"], file=(ROUTES, "公交线路 2024.csv")
+    )
+    assert created["name"] == "公交线路 2024.csv"
+    named = uploaded(
+        client, cast.editor, package_id=dataset["id"], name="线路表", file=(ROUTES, "x.csv")
+    )
+    assert named["name"] == "线路表"

@@ -189,6 +189,8 @@ def _store_upload(context: Context, resource: Resource, upload: Any) -> None:
     resource.storage_key = key
     resource.url = filename
     resource.url_type = "upload"
+    if not resource.name:  # as CKAN: an upload sent without a name is called by its file's
+        resource.name = filename[:1000]
     resource.size = stored.size
     resource.hash = f"sha256:{stored.sha256}"
     resource.last_modified = utcnow()
