@@ -420,3 +420,18 @@ def test_an_upload_without_a_name_is_called_by_its_file_name(client, cast, datas
         client, cast.editor, package_id=dataset["id"], name="线路表", file=(ROUTES, "x.csv")
     )
     assert named["name"] == "线路表"
+
+
+@pytest.mark.parametrize(
+    ("content", "charset"),
+    [
+        ("线路,站点\n1路,火车站\n".encode("gb18030"), "gb18030"),
+        ("线路,站点\n1路,火车站\n".encode("utf-8-sig"), "utf-8"),
+        (b"route,stops\n1,20\n", "utf-8"),
+    ],
+)
+def test_a_download_says_the_charset_of_its_text(client, cast, dataset, content, charset):
+    created = uploaded(client, cast.editor, package_id=dataset["id"], file=(content, "线路.csv"))
+    response = client.get(path_of(created["url"]))
+    assert response.status_code == 200 and response.data == content
+    assert response.headers["Content-Type"] == f"text/csv; charset={charset}"

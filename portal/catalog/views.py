@@ -5,6 +5,8 @@ sent on to S3 or to the link's URL; robots and HEAD requests are not counted."""
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -13,6 +15,7 @@ from flask import Blueprint, Response, abort, redirect, request
 from portal.actions import call
 from portal.catalog.models import Resource
 from portal.errors import NotAuthorized, NotFound
+from portal.files.preview import decode_text
 from portal.request_context import action_context
 from portal.stats.counting import count_download
 
@@ -61,9 +64,36 @@ def download(dataset_id: str, resource_id: str, filename: str) -> Response:
     if resource.hash and resource.hash.startswith("sha256:"):
         headers["ETag"] = f'"{resource.hash[7:]}"'
     mimetype = resource.mimetype or "application/octet-stream"
+    content_type = mimetype
+    if is_text(mimetype):
+        chunks, charset = detect_charset(chunks)
+        content_type = f"{mimetype}; charset={charset}"
     # Counted last: a failed count rolls the session back, which expires `resource`.
     count_download(context.session, request, dataset_id, resource_id)
-    return Response(chunks, headers=headers, mimetype=mimetype, direct_passthrough=True)
+    return Response(chunks, headers=headers, content_type=content_type, direct_passthrough=True)
+
+
+TEXT_TYPES = ("application/json", "application/geo+json", "application/xml")
+CHARSETS = {"utf-8-sig": "utf-8", "utf-8": "utf-8", "gb18030": "gb18030", "latin-1": "iso-8859-1"}
+
+
+def is_text(mimetype: str) -> bool:
+    return mimetype.startswith("text/") or mimetype in TEXT_TYPES
+
+
+def detect_charset(chunks: Iterable[bytes]) -> tuple[Iterator[bytes], str]:
+    """The charset of a text file from its first 64 KB (UTF-8 with or without BOM, else
+    GB18030, as the previews read it), and the chunks to send, the ones read included."""
+    chunks = iter(chunks)
+    head: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        head.append(chunk)
+        size += len(chunk)
+        if size >= 64 * 1024:
+            break
+    _text, encoding = decode_text(b"".join(head), complete=False)
+    return itertools.chain(head, chunks), CHARSETS.get(encoding, "utf-8")
 
 
 @bp.get("/dataset/<dataset_id>/resource/<resource_id>/go")
