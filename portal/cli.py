@@ -50,11 +50,25 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 @with_appcontext
 def db_upgrade(revision: str) -> None:
-    """Apply Alembic migrations."""
-    from portal.migrate import upgrade
+    """Apply Alembic migrations, and say which ones ran."""
+    from portal.migrate import applied_between, current_revision, upgrade
 
-    upgrade(current_app.extensions["portal.settings"].database_url, revision)
-    click.echo("Database is up to date.")
+    url = current_app.extensions["portal.settings"].database_url
+    before = current_revision(url)
+    upgrade(url, revision)
+    applied = applied_between(url, before, current_revision(url))
+    if before is None and applied:
+        click.echo(f"Created the database at {_shown_url(url)}:")
+    for step in applied:
+        click.echo(f"  applied {step}")
+    click.echo("Database is up to date." if applied else "Database was already up to date.")
+
+
+def _shown_url(url: str) -> str:
+    """The database URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 @main.command()

@@ -61,3 +61,19 @@ def test_download_totals_start_from_the_counts_already_kept(tmp_path):
         assert conn.execute("SELECT dataset_id, count FROM download_total").fetchall() == [
             ("d1", 12)
         ]
+
+
+def test_db_upgrade_says_what_it_created_and_then_that_nothing_was_left(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
+    env["PORTAL_INSTANCE"] = str(tmp_path / "instance")
+    command = [sys.executable, "-m", "portal.cli", "db", "upgrade"]
+    first = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    assert first.startswith("Created the database at sqlite:///")
+    assert "applied 0001 initial catalog schema" in first
+    assert first.strip().endswith("Database is up to date.")
+    again = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    assert again.strip() == "Database was already up to date."
