@@ -263,7 +263,31 @@ MESSAGES_ZH = {
     "Must be 2 to 100 characters of lowercase letters (a-z), digits, '-' and '_'.": (
         "必须为 2 至 100 个小写字母（a-z）、数字、“-”或“_”。"
     ),
+    "Must be at least 8 characters.": "至少需要 8 个字符。",
 }
+
+# Messages with a number in them (marshmallow's Length and Range, the catalog's limits): the
+# number is copied into the Chinese sentence, so one entry covers every limit.
+PATTERNS_ZH = tuple(
+    (re.compile(pattern), chinese)
+    for pattern, chinese in (
+        (r"Longer than maximum length (\d+)\.", "长度不能超过 {0} 个字符。"),
+        (r"Shorter than minimum length (\d+)\.", "长度不能少于 {0} 个字符。"),
+        (r"Length must be between (\d+) and (\d+)\.", "长度必须在 {0} 至 {1} 个字符之间。"),
+        (r"Length must be (\d+)\.", "长度必须为 {0}。"),
+        (r"Longer than (\d+) characters\.", "不能超过 {0} 个字符。"),
+        (r"At most (\d+) tags\.", "标签最多 {0} 个。"),
+        (r"At most (\d+) resources\.", "资源最多 {0} 个。"),
+        (
+            r"Must be greater than or equal to (\S+) and less than or equal to (\S+)\.",
+            "必须在 {0} 至 {1} 之间。",
+        ),
+        (r"Must be greater than or equal to (\S+)\.", "必须大于或等于 {0}。"),
+        (r"Must be less than or equal to (\S+)\.", "必须小于或等于 {0}。"),
+        (r"Must be greater than (\S+)\.", "必须大于 {0}。"),
+        (r"Must be less than (\S+)\.", "必须小于 {0}。"),
+    )
+)
 
 
 class ProfileDate(fields.Date):
@@ -377,6 +401,20 @@ def translations(locale: str) -> dict[str, str]:
             if item.pattern_message:
                 table[item.pattern_message["en"]] = item.pattern_message["zh"]
     return table
+
+
+def translated(message: str, table: dict[str, str]) -> str | None:
+    """`message` from a `translations()` table, its numbered messages included (None: the
+    table has no translation for it)."""
+    if message in table:
+        return table[message]
+    if not table:
+        return None
+    for pattern, chinese in PATTERNS_ZH:
+        found = pattern.fullmatch(message)
+        if found:
+            return chinese.format(*found.groups())
+    return None
 
 
 def to_json(value: Any) -> Any:

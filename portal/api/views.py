@@ -13,7 +13,7 @@ from portal.actions import REGISTRY, call
 from portal.api.caller import api_context
 from portal.api.json_body import MAX_DEPTH, parse_json_object
 from portal.errors import ActionError, BadRequest, ValidationError
-from schemas.profiles import translations
+from schemas.profiles import translated, translations
 
 bp = Blueprint("api", __name__)
 
@@ -63,7 +63,7 @@ def _bounded(value: Any) -> Any:
 def _translate(value: Any, table: dict[str, str]) -> Any:
     """Validation messages in the caller's language (Accept-Language: zh gives Chinese)."""
     if isinstance(value, str):
-        return table.get(value, value)
+        return translated(value, table) or value
     if isinstance(value, list):
         return [_translate(v, table) for v in value]
     if isinstance(value, dict):

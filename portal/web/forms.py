@@ -13,7 +13,7 @@ from flask_babel import gettext
 
 from portal.catalog.models import TEXT_FIELDS
 from portal.web.i18n import bilingual, current_locale
-from schemas.profiles import translations
+from schemas.profiles import translated, translations
 
 
 def N_(message: str) -> str:  # noqa: N802 - the conventional marker for translatable messages
@@ -54,9 +54,9 @@ TAG_SPLIT = re.compile(r"[,，;；\n]")
 def translate_error(message: Any) -> str:
     text = str(message)
     if current_locale().startswith("zh"):
-        table = translations("zh")
-        if text in table:
-            return table[text]
+        found = translated(text, translations("zh"))
+        if found is not None:
+            return found
     return gettext(text)
 
 
