@@ -67,6 +67,8 @@ class Settings:
     # Whether linked (not uploaded) tabular files are fetched into the DataStore
     # (PORTAL_DATASTORE_LINKS); None follows link_check: both reach out to resource links.
     datastore_links: bool | None = None
+    # How long one datastore_search_sql query may run, in seconds (PORTAL_DATASTORE_SQL_TIMEOUT).
+    datastore_sql_timeout: float = 5.0
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -102,6 +104,8 @@ class Settings:
         values["datastore_url"] = env.get("PORTAL_DATASTORE_URL") or (
             f"sqlite:///{instance / 'datastore.db'}"
         )
+        if "PORTAL_DATASTORE_SQL_TIMEOUT" in env:
+            values["datastore_sql_timeout"] = float(env["PORTAL_DATASTORE_SQL_TIMEOUT"])
         if "PORTAL_DATASTORE_LINKS" in env:
             values["datastore_links"] = _flag(env["PORTAL_DATASTORE_LINKS"])
         values.update(overrides)

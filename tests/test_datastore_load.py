@@ -29,24 +29,37 @@ def upload(api, person, dataset_id, name, data, resource_id=None):
 def test_gb18030_csv_with_chinese_headers_loads_with_inferred_types(api, cast):
     dataset = new_dataset(api, cast.editor)
     data = (
-        "站点编号,站点名称,日客流,开通日期\n1001,人民广场,N/A,2020-01-05\n1002,陆家嘴,,2021-3-1\n"
+        "站点编号,站点名称,日客流,开通日期,备注\n"
+        "1001,人民广场,N/A,2020-01-05,N/A\n"
+        "1002,陆家嘴,,2021-3-1,\n"
+        "1003,徐家汇,30500,N/A,换乘站\n"
     )
     rid = upload(api, cast.editor, dataset["id"], "站点.csv", data.encode("gb18030"))
     result = api.ok("datastore_search", resource_id=rid)
     types = {f["id"]: f["type"] for f in result["fields"]}
-    assert (
-        types
-        == {
-            "_id": "int",
-            "站点编号": "int",
-            "站点名称": "text",
-            "日客流": "text",
-            "开通日期": "date",
-        }
-        or types["站点编号"] == "int"
-    )
+    # "N/A" and empty cells are no value: they neither decide a type nor become text.
+    assert types == {
+        "_id": "int",
+        "站点编号": "int",
+        "站点名称": "text",
+        "日客流": "int",
+        "开通日期": "date",
+        "备注": "text",
+    }
+    assert [r["日客流"] for r in result["records"]] == [None, None, 30500]
+    assert [r["开通日期"] for r in result["records"]] == ["2020-01-05", "2021-03-01", None]
     assert result["records"][0]["站点名称"] == "人民广场"
+    assert [r["备注"] for r in result["records"]] == ["N/A", None, "换乘站"]
     assert api.ok("datastore_info", id=rid)["status"]["state"] == "done"
+
+
+def test_column_of_only_missing_values_is_text(api, cast):
+    dataset = new_dataset(api, cast.editor)
+    data = "站点编号,日客流\n1001,N/A\n1002,\n"
+    rid = upload(api, cast.editor, dataset["id"], "站点.csv", data.encode("gb18030"))
+    result = api.ok("datastore_search", resource_id=rid)
+    assert {f["id"]: f["type"] for f in result["fields"]}["日客流"] == "text"
+    assert [r["日客流"] for r in result["records"]] == ["N/A", None]
 
 
 def test_utf8_bom_tsv_and_jsonl_load(api, cast):

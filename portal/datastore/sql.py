@@ -27,7 +27,6 @@ from portal.errors import NotFound, SearchQueryError
 from portal.fields import REQUIRED, LenientSchema
 
 ROW_CAP = 32_000
-TIMEOUT_SECONDS = 5.0
 MAX_SQL = 20_000
 FUNCTIONS = frozenset({
     "count", "sum", "avg", "min", "max", "abs", "round", "floor", "ceil", "ceiling",
@@ -64,8 +63,9 @@ def _refuse(message: str) -> SearchQueryError:
 SQLGLOT_DIALECTS = {"postgresql": "postgres", "sqlite": "sqlite"}
 
 
-def checked(sql: str, dialect: str) -> tuple[str, set[str]]:
-    """The query to run and the tables it reads; SearchQueryError for anything else."""
+def checked(sql: str, dialect: str) -> tuple[str, set[str], set[str]]:
+    """The query to run, the tables it reads and the names of its CTEs; SearchQueryError for
+    anything else."""
     dialect = SQLGLOT_DIALECTS.get(dialect, dialect)
     if len(sql) > MAX_SQL:
         raise _refuse(f"longer than {MAX_SQL} characters.")
@@ -82,7 +82,7 @@ def checked(sql: str, dialect: str) -> tuple[str, set[str]]:
     tables: set[str] = set()
     for node in tree.walk():
         _check_node(node, ctes, tables)
-    return tree.sql(dialect=dialect), tables
+    return tree.sql(dialect=dialect), tables, ctes
 
 
 def _check_node(node: exp.Expression, ctes: set[str], tables: set[str]) -> None:
@@ -126,13 +126,13 @@ def datastore_search_sql(context: Context, data_dict: dict[str, Any]) -> dict[st
     """Run one read-only SELECT over DataStore tables (row cap, statement timeout)."""
     args = validate(DatastoreSqlSchema(), data_dict)
     db = open_datastore(context.app)
-    query, tables = checked(args["sql"], db.dialect)
+    query, tables, ctes = checked(args["sql"], db.dialect)
     if not tables:
         raise _refuse("read at least one DataStore table.")
     _readable(context, tables)
     wrapped = f"SELECT * FROM ({query}) AS _q LIMIT {ROW_CAP + 1}"
     run = _run_sqlite if db.dialect == "sqlite" else _run_postgres
-    names, rows = run(db, wrapped, tables)
+    names, rows = run(db, wrapped, tables | ctes, context.settings.datastore_sql_timeout)
     truncated = len(rows) > ROW_CAP
     rows = rows[:ROW_CAP]
     keep = [i for i, n in enumerate(names) if n != FULL_TEXT]
@@ -156,14 +156,22 @@ def _kind(rows: list[tuple[Any, ...]], index: int) -> str:
     return "text"
 
 
-def _run_sqlite(db: Any, query: str, tables: set[str]) -> tuple[list[str], list[tuple]]:
+def _timed_out(seconds: float) -> SearchQueryError:
+    return SearchQueryError(f"Query canceled: it took longer than {seconds:g} s.")
+
+
+def _run_sqlite(
+    db: Any, query: str, readable: set[str], timeout: float
+) -> tuple[list[str], list[tuple]]:
+    """`readable`: the checked tables and the query's own CTEs (SQLite reports reading a CTE
+    as reading a table of that name; a CTE shadows any table so named)."""
     connection = sqlite3.connect(f"file:{db.sqlite_path}?mode=ro", uri=True, timeout=5)
-    deadline = time.monotonic() + TIMEOUT_SECONDS
+    deadline = time.monotonic() + timeout
 
     def authorize(action: int, arg1: Any, arg2: Any, _db: Any, _trigger: Any) -> int:
         if action not in _SQLITE_READ_OK:
             return sqlite3.SQLITE_DENY
-        if action == sqlite3.SQLITE_READ and arg1 not in tables:
+        if action == sqlite3.SQLITE_READ and arg1 not in readable:
             return sqlite3.SQLITE_DENY
         if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() not in FUNCTIONS:
             return sqlite3.SQLITE_DENY
@@ -178,9 +186,7 @@ def _run_sqlite(db: Any, query: str, tables: set[str]) -> tuple[list[str], list[
         return [d[0] for d in cursor.description], rows
     except sqlite3.OperationalError as exc:
         if "interrupted" in str(exc):
-            raise SearchQueryError(
-                f"Query canceled: it took longer than {TIMEOUT_SECONDS:g} s."
-            ) from None
+            raise _timed_out(timeout) from None
         raise SearchQueryError(f"Query failed: {str(exc)[:200]}") from None
     except sqlite3.DatabaseError as exc:
         raise SearchQueryError(f"Query failed: {str(exc)[:200]}") from None
@@ -188,13 +194,15 @@ def _run_sqlite(db: Any, query: str, tables: set[str]) -> tuple[list[str], list[
         connection.close()
 
 
-def _run_postgres(db: Any, query: str, tables: set[str]) -> tuple[list[str], list[tuple]]:
+def _run_postgres(
+    db: Any, query: str, _tables: set[str], timeout: float
+) -> tuple[list[str], list[tuple]]:
     from sqlalchemy.exc import DBAPIError
 
     try:
         with db.engine.connect() as conn, conn.begin():
             conn.exec_driver_sql("SET TRANSACTION READ ONLY")
-            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(TIMEOUT_SECONDS * 1000)}")
+            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {max(1, int(timeout * 1000))}")
             result = conn.exec_driver_sql(query.replace("%", "%%"))
             names = list(result.keys())
             rows = [tuple(r) for r in result]
@@ -202,7 +210,5 @@ def _run_postgres(db: Any, query: str, tables: set[str]) -> tuple[list[str], lis
     except DBAPIError as exc:
         text = str(exc.orig).splitlines()[0][:200]
         if "statement timeout" in text:
-            raise SearchQueryError(
-                f"Query canceled: it took longer than {TIMEOUT_SECONDS:g} s."
-            ) from None
+            raise _timed_out(timeout) from None
         raise SearchQueryError(f"Query failed: {text}") from None
