@@ -41,7 +41,8 @@ def test_writes_other_tables_and_functions_are_refused(api, cast, template):
 def test_common_table_expressions_read_a_table(api, cast):
     rid = stops_table(api, cast.editor)
     sql = (
-        f'WITH RECURSIVE busy AS (SELECT "站点名称", "日客流" FROM "{rid}" WHERE "日客流" > 50000), '
+        f'WITH RECURSIVE busy AS (SELECT "站点名称", "日客流" FROM "{rid}" '
+        'WHERE "日客流" > 50000), '
         "r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) "
         'SELECT "站点名称", (SELECT max(n) FROM r) AS n FROM busy ORDER BY "日客流" DESC'
     )
@@ -49,8 +50,8 @@ def test_common_table_expressions_read_a_table(api, cast):
     assert records == [{"站点名称": "火车站北广场", "n": 3}, {"站点名称": "人民广场", "n": 3}]
 
 
-def test_recursive_cte_bomb_times_out(api, cast, settings):
-    settings.datastore_sql_timeout = 0.5
+def test_recursive_cte_bomb_times_out(api, cast, app):
+    app.extensions["portal.settings"].datastore_sql_timeout = 0.5
     rid = stops_table(api, cast.editor)
     sql = (
         "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) "
