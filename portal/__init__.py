@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 # happen when its module loads.
 ACTION_MODULES = (
     "portal.auth.actions",
+    "portal.auth.user_admin",
     "portal.catalog.actions",
     "portal.datastore.actions",
     "portal.quality.actions",

@@ -89,6 +89,7 @@ TAGS = {
     "portal.catalog.actions.vocabulary": "Tags and licences",
     "portal.search.actions": "Search",
     "portal.auth.actions": "Users and tokens",
+    "portal.auth.user_admin": "Users and tokens",
     "portal.site_actions": "Site",
     "portal.stats.actions": "Statistics",
     "harvesters.actions": "Harvesting",

@@ -21,16 +21,20 @@ from portal.fields import REQUIRED, Email, LenientSchema, Name, StrictSchema, Te
 
 class UserShowSchema(LenientSchema):
     id = fields.String(load_default=None)
+    include_password_hash = fields.Boolean(load_default=False)
 
 
 class UserCreateSchema(StrictSchema):
+    # What user_show returns, sent back unchanged by `ckanapi load users`.
+    READ_ONLY = frozenset({"display_name", "state", "created", "number_created_packages"})
+
     name = Name(required=True)
     email = Email(required=True, error_messages=REQUIRED)
     password = fields.String(
-        required=True,
-        error_messages=REQUIRED,
         validate=v.Length(min=8, max=1000, error="Must be at least 8 characters."),
     )
+    # A sysadmin loading users dumped from this portal (user_show include_password_hash).
+    password_hash = fields.String(allow_none=True, validate=v.Length(max=500))
     fullname = Text(200)
     about = Text(10_000)
     sysadmin = fields.Boolean(load_default=False)
@@ -84,7 +88,10 @@ def user_show(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
     else:
         user = find_user(context, args["id"])
     is_self = context.user is not None and context.user.id == user.id
-    return user_dict(user, private=is_self or context.is_sysadmin)
+    data = user_dict(user, private=is_self or context.is_sysadmin)
+    if args["include_password_hash"] and context.is_sysadmin:
+        data["password_hash"] = user.password_hash  # for `ckanapi dump users`, as in CKAN
+    return data
 
 
 @action(schema=UserCreateSchema)
@@ -92,6 +99,7 @@ def user_create(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
     """Create an account (sysadmins: departments' staff are registered, not self-signed)."""
     require_sysadmin(context, "create users")
     payload = validate(UserCreateSchema(), data_dict)
+    password_hash = _new_password_hash(payload)
     if context.session.scalar(select(User.id).where(User.name == payload["name"])):
         raise ValidationError({"name": ["That login name is not available."]})
     if "id" in payload and context.session.get(User, payload["id"]) is not None:
@@ -103,11 +111,21 @@ def user_create(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
         fullname=payload.get("fullname"),
         about=payload.get("about"),
         sysadmin=payload["sysadmin"],
-        password_hash=hash_password(payload["password"]),
+        password_hash=password_hash,
     )
     context.session.add(user)
     context.session.flush()
     return user_dict(user, private=True)
+
+
+def _new_password_hash(payload: dict[str, Any]) -> str:
+    if payload.get("password"):
+        return hash_password(payload["password"])
+    if payload.get("password_hash"):
+        from portal.auth.user_admin import imported_password_hash
+
+        return imported_password_hash(payload["password_hash"])
+    raise ValidationError({"password": ["Missing value"]})
 
 
 @action(schema=TokenCreateSchema)

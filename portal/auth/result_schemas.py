@@ -9,7 +9,7 @@ from typing import Any
 
 from marshmallow import fields
 
-from portal.result_schemas import NullStr, ResultSchema, Str, Timestamp, many
+from portal.result_schemas import NullStr, ResultSchema, Str, Timestamp, many, names_or
 
 
 class UserSchema(ResultSchema):
@@ -23,6 +23,10 @@ class UserSchema(ResultSchema):
     created = Timestamp(required=True, allow_none=True)
     email = fields.String(
         allow_none=True, metadata={"description": "Only for the user themself and sysadmins."}
+    )
+    password_hash = fields.String(
+        allow_none=True,
+        metadata={"description": "user_show with include_password_hash, for sysadmins."},
     )
 
 
@@ -44,5 +48,8 @@ RESULTS: dict[str, Any] = {
     "api_token_list": many(ApiTokenSchema),
     "api_token_revoke": None,
     "user_create": UserSchema,
+    "user_delete": None,
+    "user_list": names_or(UserSchema, "User"),
     "user_show": UserSchema,
+    "user_update": UserSchema,
 }
