@@ -14,6 +14,7 @@ import os
 import tempfile
 import time
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
@@ -23,7 +24,7 @@ from portal.database import utcnow
 from portal.datastore.engine import TableInfo, open_datastore
 from portal.datastore.models import DONE, ERROR, LOADING, DatastoreStatus
 from portal.datastore.reading import LOAD, Malformed, Table, column_names
-from portal.datastore.types import ConversionError, to_db, to_python, widen
+from portal.datastore.types import TEXTUAL, ConversionError, cell_converter, widen
 from portal.files.limits import LimitExceeded
 from portal.jobs.queue import task
 from portal.net.fetch import FetchError, FetchPolicy, fetch
@@ -50,22 +51,28 @@ def infer_fields(table: Table) -> list[dict[str, Any]]:
 
 
 def full_text(values: list[Any]) -> str:
-    """The hidden `_full_text` value: the row's text through the portal's analyzer."""
-    words = " ".join(str(v) for v in values if v is not None and v != "")
-    return f" {index_text(words)} "
+    """The hidden `_full_text` value: the row's text columns through the portal's analyzer
+    (one value at a time, cached: a column's values repeat down a large file)."""
+    words = " ".join(_tokens(str(v)) for v in values if v is not None and v != "")
+    return f" {' '.join(words.split())} "
+
+
+@lru_cache(maxsize=65_536)
+def _tokens(value: str) -> str:
+    return index_text(value)
 
 
 def converted(
     table: Table, fields: list[dict[str, Any]], dialect: str
 ) -> Iterator[tuple[Any, ...]]:
-    types = [f["type"] for f in fields]
+    converters = [cell_converter(f["type"], dialect) for f in fields]
+    textual = [i for i, f in enumerate(fields) if f["type"] in TEXTUAL]
     for number, cells in table.rows():
         try:
-            values = [to_python(t, c) for t, c in zip(types, cells, strict=False)]
+            db_values = [convert(c) for convert, c in zip(converters, cells, strict=True)]
         except ConversionError as exc:
             raise Malformed(f"Row {number}: {exc}.", number) from None
-        db_values = [to_db(t, v, dialect) for t, v in zip(types, values, strict=True)]
-        yield (full_text(cells), *db_values)
+        yield (full_text([db_values[i] for i in textual]), *db_values)
 
 
 def load_file(db: DatastoreDB, resource_id: str, path: str, fmt: str) -> int:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 # CKAN's names (and the aliases clients send) -> the portal's canonical names.
@@ -39,6 +41,10 @@ _STAMP = re.compile(
     r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?$"
 )
 _BOOLS = {"true": True, "false": False, "是": True, "否": False}
+# Shortcuts for the common cell of a large file: strings that certainly are an int (no
+# leading zero, at most 18 digits) or a plain decimal number; anything else takes the full path.
+_PLAIN_INT = re.compile(r"^[+-]?(?:0|[1-9]\d{0,17})$")
+_PLAIN_NUM = re.compile(r"^[+-]?(?:(?:0|[1-9]\d*)(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 
 
 class ConversionError(ValueError):
@@ -199,6 +205,35 @@ def to_db(type_name: str, value: Any, dialect: str) -> Any:
     return value
 
 
+def cell_converter(type_name: str, dialect: str) -> Callable[[Any], Any]:
+    """to_db(type, to_python(type, cell), dialect) for one column, with shortcuts for plain
+    cells (the load of a large file spends its time here); raises ConversionError alike."""
+
+    def full(cell: Any) -> Any:
+        return to_db(type_name, to_python(type_name, cell), dialect)
+
+    if type_name == "text":
+        return lambda c: (c if c and not c.isspace() else None) if isinstance(c, str) else full(c)
+    if type_name in ("int", "bigint"):
+        return lambda c: int(c) if isinstance(c, str) and _PLAIN_INT.match(c) else full(c)
+    if type_name == "numeric" and dialect == "sqlite":
+        return lambda c: _plain_number(c) if isinstance(c, str) and _PLAIN_NUM.match(c) else full(c)
+    if type_name in ("date", "timestamp"):
+        cached = lru_cache(maxsize=65_536)(full)
+        return lambda c: cached(c) if isinstance(c, str) else full(c)
+    return full
+
+
+def _plain_number(text: str) -> int | float:
+    """A _PLAIN_NUM string as SQLite's NUMERIC column keeps it (what _number gives)."""
+    if "." not in text and "e" not in text and "E" not in text:
+        return int(text)
+    number = float(text)
+    if number.is_integer() and abs(number) < 2**53:
+        return int(number)
+    return _number(Decimal(text)) if number.is_integer() else number
+
+
 def from_db(type_name: str, value: Any) -> Any:
     """A stored value as JSON-ready Python (what datastore_search returns)."""
     if value is None:
@@ -227,7 +262,14 @@ ORDER = ("int", "numeric", "date", "timestamp", "text")
 
 def widen(current: str | None, value: Any) -> str | None:
     """The type a column must have to hold `value` too (None: no value seen yet)."""
-    if current == "text" or is_null(value):
+    if current == "text":
+        return current
+    if isinstance(value, str) and (
+        (current == "int" and _PLAIN_INT.match(value))
+        or (current == "numeric" and _PLAIN_NUM.match(value))
+    ):
+        return current  # the shortcut for most cells of a large file
+    if is_null(value):
         return current
     if isinstance(value, bool):
         return "text" if current not in (None, "bool") else "bool"
@@ -244,6 +286,7 @@ def widen(current: str | None, value: Any) -> str | None:
     return _wider(current, _kind(str(value).strip()))
 
 
+@lru_cache(maxsize=65_536)  # dates, codes and categories repeat down a column
 def _kind(text: str) -> str:
     if re.match(r"^[+-]?0\d", text):
         return "text"  # a code with leading zeros (邮编 010020) stays as written
