@@ -18,11 +18,17 @@ PARALLEL := $(if $(filter 1,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist loadfile)
 .PHONY: run install test test-unit test-install test-postgres test-redis test-browser lint services-postgres \
 	services-redis clean
 
-$(STAMP): setup.cfg pyproject.toml
+# ECharts (package.json pins it) comes from npm at build time and is served by the portal
+# itself from static/vendor/ (not in git); without the file the pages work and the chart section
+# says so.
+$(STAMP): setup.cfg pyproject.toml package.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	$(BIN)/pybabel compile --statistics -d portal/web/translations
+	npm install --no-audit --no-fund --silent
+	mkdir -p portal/web/static/vendor
+	cp node_modules/echarts/dist/echarts.min.js portal/web/static/vendor/
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -26,7 +26,7 @@ from flask import (
 
 from portal.actions import Context, call
 from portal.errors import NotAuthorized, NotFound, SearchError, SearchQueryError
-from portal.feeds import datajson, export
+from portal.feeds import datajson, dcat_columns, export
 from portal.feeds.catalog import (
     CatalogQuery,
     Cursor,
@@ -118,6 +118,8 @@ def cursor_url(fmt: str, query: CatalogQuery, cursor: Cursor) -> str:
 def dataset_rdf(name: str, fmt: str) -> Response:
     dataset = readable_dataset(name)
     triples = dataset_triples(site_url_of(current_app), dataset)
+    dcat_columns.add_columns(triples, site_url_of(current_app), dataset,
+                             dcat_columns.table_fields(action_context(), dataset))  # fmt: skip
     return rdf_response(triples, fmt, public=not dataset.get("private"))
 
 

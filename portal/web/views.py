@@ -7,19 +7,20 @@ from __future__ import annotations
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
-from flask import Response, abort, current_app, redirect, render_template, request
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.actions import Context, call
-from portal.errors import NotAuthorized, NotFound, SearchError, SearchQueryError
+from portal.errors import NotAuthorized, NotFound, SearchError, SearchQueryError, ValidationError
 from portal.request_context import action_context
-from portal.web import lookups
+from portal.web import datatable, lookups
 from portal.web.blueprint import (
     PAGE_SIZE,
     bp,
     dataset_or_404,
     dataset_permissions,
+    flash_error,
     my_organizations,
     page_number,
     pagination,
@@ -233,17 +234,47 @@ def resource_page(name: str, resource_id: str) -> str:
     if resource is None:
         abort(404)
     resource = show("resource_show", {"id": resource_id})
-    # Only the cached preview: the file is parsed by the background job, never per page view.
-    preview = show("resource_preview_show", {"id": resource_id})
     site = request.url_root.rstrip("/")
+    info = datatable.datastore_info(resource_id)
+    table = datatable.table_view(resource_id, info) if info and info["fields"] else None
+    # Without a DataStore table, the cached file preview (parsed by the background job, never
+    # per page view).
+    preview = None if table else show("resource_preview_show", {"id": resource_id})
     return render_template(
         "resource.html",
         dataset=dataset,
         resource=resource,
         preview=preview,
+        datastore=info,
+        table=table,
+        describe=datatable.description,
+        type_label=datatable.type_label,
+        snippets=datatable.snippets(site, resource_id) if table else None,
+        echarts=datatable.echarts_available(),
         site=site,
         can=dataset_permissions(dataset),
     )
+
+
+@bp.post("/dataset/<name>/resource/<resource_id>/dictionary")
+def resource_dictionary(name: str, resource_id: str) -> Response:
+    """The department's descriptions of the table's columns, through datastore_create (as
+    CKAN's data dictionary form: the same fields with their `info`, force=True)."""
+    dataset = dataset_or_404(name)
+    if not any(r["id"] == resource_id for r in dataset["resources"]):
+        abort(404)
+    info = datatable.datastore_info(resource_id)
+    if not info or not info["fields"]:
+        abort(404)
+    fields = datatable.dictionary_fields(info, request.form.to_dict())
+    data = {"resource_id": resource_id, "fields": fields, "force": True}
+    try:
+        call("datastore_create", action_context(), data)  # a refusal is the 403 page
+        flash(_("The data dictionary was saved."), "success")
+    except ValidationError as exc:
+        flash_error(exc)
+    target = url_for("web.resource_page", name=dataset["name"], resource_id=resource_id)
+    return redirect(f"{target}#dictionary-title")
 
 
 # --- departments and themes ------------------------------------------------------------------
