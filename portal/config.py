@@ -69,6 +69,15 @@ class Settings:
     datastore_links: bool | None = None
     # How long one datastore_search_sql query may run, in seconds (PORTAL_DATASTORE_SQL_TIMEOUT).
     datastore_sql_timeout: float = 5.0
+    # Citizens may create their own accounts (PORTAL_REGISTRATION=0 turns it off); the account
+    # works once the link mailed to its address is followed, so it needs smtp_url as well.
+    registration: bool = True
+    # Where mail goes out (PORTAL_SMTP_URL): smtp://[user:password@]host[:port][?starttls=1],
+    # or smtps:// for TLS from the start. Empty: no mail, so neither registration nor password
+    # reset by e-mail is offered.
+    smtp_url: str = ""
+    # The sender of the portal's mail (PORTAL_MAIL_FROM).
+    mail_from: str = "noreply@localhost"
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -108,5 +117,10 @@ class Settings:
             values["datastore_sql_timeout"] = float(env["PORTAL_DATASTORE_SQL_TIMEOUT"])
         if "PORTAL_DATASTORE_LINKS" in env:
             values["datastore_links"] = _flag(env["PORTAL_DATASTORE_LINKS"])
+        if "PORTAL_REGISTRATION" in env:
+            values["registration"] = _flag(env["PORTAL_REGISTRATION"])
+        values["smtp_url"] = env.get("PORTAL_SMTP_URL", "").strip()
+        if env.get("PORTAL_MAIL_FROM"):
+            values["mail_from"] = env["PORTAL_MAIL_FROM"].strip()
         values.update(overrides)
         return cls(**values)

@@ -20,10 +20,12 @@ _DUMMY_HASH: str | None = None
 @dataclass(frozen=True)
 class Attempt:
     """What a login attempt came to: the user when it succeeded; `retry_after` seconds when the
-    attempt was refused unchecked because of earlier failures; neither for a wrong password."""
+    attempt was refused unchecked because of earlier failures; neither for a wrong password.
+    `unconfirmed`: the password was right but the account waits for its e-mail confirmation."""
 
     user: User | None
     retry_after: int = 0
+    unconfirmed: bool = False
 
 
 def sign_in(session: Session, typed_name: str, password: str, address: str) -> Attempt:
@@ -38,6 +40,9 @@ def sign_in(session: Session, typed_name: str, password: str, address: str) -> A
     if user is not None and valid and user.is_active:
         throttle.clear(session, key, address)
         return Attempt(user)
+    if user is not None and valid and user.state == "pending":
+        # Said only to whoever knows the password: it reveals nothing to a guesser.
+        return Attempt(None, unconfirmed=True)
     throttle.record_failure(session, key, address)
     return Attempt(None)
 

@@ -30,7 +30,12 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 # The page modules: each adds its routes to the one blueprint (portal.web.blueprint.bp), in this
 # order, and imports the shared helpers from there, never from another page module.
-PAGE_MODULES = ("portal.web.views", "portal.web.publisher", "portal.web.harvest")
+PAGE_MODULES = (
+    "portal.web.views",
+    "portal.web.publisher",
+    "portal.web.harvest",
+    "portal.web.accounts",
+)
 
 
 def pages_blueprint() -> Blueprint:

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.actions import call
+from portal.auth import accounts
 from portal.auth.signin import safe_next, sign_in
 from portal.catalog.dictize import upload_filename
 from portal.errors import ActionError, NotAuthorized, NotFound, ValidationError
@@ -62,8 +63,20 @@ def login() -> Any:
             page = render_template("login.html", error=error, username=username)
             return page, 429, {"Retry-After": str(attempt.retry_after)}
         error = _("The user name or password is not correct.")
+        if attempt.unconfirmed:
+            error = _(
+                "Your account is not confirmed yet: follow the link in the e-mail we sent you."
+            )
     status = 401 if error else 200
-    return render_template("login.html", error=error, username=username), status
+    return render_template("login.html", error=error, username=username, **_account_links()), status
+
+
+def _account_links() -> dict[str, bool]:
+    context = action_context()
+    return {
+        "can_register": accounts.registration_open(context),
+        "can_reset": accounts.reset_available(context),
+    }
 
 
 @bp.post("/user/logout")
