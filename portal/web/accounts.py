@@ -11,16 +11,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from portal.actions import call
+from portal.actions import call, transaction
 from portal.auth import accounts
-from portal.catalog.models import Member, Organization
-from portal.errors import ValidationError
+from portal.catalog.models import Dataset, Member, Organization
+from portal.errors import NotAuthorized, NotFound, ValidationError
 from portal.request_context import action_context
 from portal.web import forms
 from portal.web.blueprint import bp, show
 from portal.web.forms import N_
 
 ROLES = ("member", "editor", "admin")
+PROFILE_DATASETS = 50
 ACCOUNT_MESSAGES = (
     N_("That login name is not available."),
     N_("An account with this e-mail address already exists."),
@@ -174,8 +175,6 @@ def admin_users() -> Any:
 def _create_user(context: Any, values: dict[str, str], password: str) -> None:
     """user_create, then organization_member_create when a department was chosen: one
     transaction, so a refused membership leaves no half-made user."""
-    from portal.actions import transaction
-
     data = {k: values[k] for k in ("name", "email", "fullname") if values[k]}
     with transaction(context):
         call("user_create", context, {**data, "password": password})
@@ -211,15 +210,9 @@ def admin_user_member() -> Any:
 
 
 def _users_with_departments(context: Any) -> list[dict[str, Any]]:
-    users = call("user_list", context, {"all_fields": True}) if _has("user_list") else []
+    users = call("user_list", context, {"all_fields": True})
     departments = _departments_by_user(context, [u["id"] for u in users])
     return [{**u, "departments": departments.get(u["id"], [])} for u in users]
-
-
-def _has(name: str) -> bool:
-    from portal.actions import REGISTRY
-
-    return name in REGISTRY
 
 
 def _departments_by_user(context: Any, user_ids: list[str]) -> dict[str, list[dict[str, str]]]:
@@ -248,21 +241,33 @@ def user_profile(name: str) -> Any:
     if user["state"] != "active":
         abort(404)
     public = {k: user[k] for k in ("id", "name", "display_name", "fullname", "about", "created")}
-    datasets = call(
-        "package_search",
-        context,
-        {
-            "fq": f'creator_user_id:"{user["id"]}"',
-            "rows": 50,
-            "sort": "metadata_modified desc",
-            "facet": False,
-            "include_private": False,
-            "include_drafts": False,
-        },
-    )
+    datasets = _public_datasets_created_by(context, user["id"])
     return render_template(
         "user_profile.html",
         profile=public,
         departments=_departments_by_user(context, [user["id"]]).get(user["id"], []),
-        datasets=datasets,
+        datasets={"results": datasets},
     )
+
+
+def _public_datasets_created_by(context: Any, user_id: str) -> list[dict[str, Any]]:
+    """The newest public datasets the user created. The search index has no creator field for
+    public datasets, so the names come from the catalog and each is read through package_show,
+    which applies the visibility rules for the (maybe anonymous) visitor."""
+    names = context.session.scalars(
+        select(Dataset.name)
+        .where(
+            Dataset.creator_user_id == user_id,
+            Dataset.state == "active",
+            Dataset.private.is_(False),
+        )
+        .order_by(Dataset.metadata_modified.desc())
+        .limit(PROFILE_DATASETS)
+    )
+    found = []
+    for name in list(names):
+        try:
+            found.append(call("package_show", context, {"id": name}))
+        except (NotFound, NotAuthorized):
+            continue
+    return found
