@@ -94,7 +94,9 @@ def test_invalid_user_is_refused_per_field(api, cast):
 
 def test_missing_password_and_email_are_reported(api, cast):
     err = error(api.post("user_create", cast.sysadmin, name="wang-fang"), 409)
-    assert err["password"] == ["Missing value"]
+    assert err["password"] == [
+        "Missing value: give a password (or a password_hash from user_show)."
+    ]
     assert err["email"] == ["Missing value"]
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import fields
+from marshmallow import ValidationError as FieldError
+from marshmallow import fields, validates_schema
 from marshmallow import validate as v
 from sqlalchemy import select
 
@@ -39,6 +40,15 @@ class UserCreateSchema(StrictSchema):
     about = Text(10_000)
     sysadmin = fields.Boolean(load_default=False)
     id = fields.String(validate=v.Length(min=1, max=36))
+
+    @validates_schema(skip_on_field_errors=False)
+    def a_password(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        # Reported with the other field errors; either a password or a dumped hash will do.
+        if not data.get("password") and not data.get("password_hash"):
+            raise FieldError(PASSWORD_MISSING, "password")
+
+
+PASSWORD_MISSING = "Missing value: give a password (or a password_hash from user_show)."
 
 
 class TokenCreateSchema(LenientSchema):
@@ -125,7 +135,7 @@ def _new_password_hash(payload: dict[str, Any]) -> str:
         from portal.auth.user_admin import imported_password_hash
 
         return imported_password_hash(payload["password_hash"])
-    raise ValidationError({"password": ["Missing value"]})
+    raise ValidationError({"password": [PASSWORD_MISSING]})
 
 
 @action(schema=TokenCreateSchema)
