@@ -28,6 +28,7 @@ class StatusSchema(ResultSchema):
 
 
 RESULTS: dict[str, Any] = {
+    "config_option_show": {"type": "string", "description": "The option's value."},
     "site_read": {"type": "boolean", "enum": [True]},
     "status_show": StatusSchema,
 }

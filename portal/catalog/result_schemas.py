@@ -204,6 +204,26 @@ class ActivitySchema(ResultSchema):
     )
 
 
+class TagShowSchema(TagSchema):
+    packages = fields.List(
+        fields.Nested(PackageSchema), metadata={"description": "With include_datasets."}
+    )
+
+
+class ResourceSearchSchema(ResultSchema):
+    count = fields.Integer(required=True)
+    results = fields.List(fields.Nested(ResourceSchema), required=True)
+
+
+MEMBER = {
+    "type": "array",
+    "description": "[id, type (package or user), capacity]",
+    "items": {"type": "string"},
+    "minItems": 3,
+    "maxItems": 3,
+}
+
+
 class TrashOrganizationSchema(ResultSchema):
     id = Str()
     name = Str()
@@ -234,6 +254,17 @@ RESULTS: dict[str, Any] = {
     "current_package_list_with_resources": many(PackageSchema),
     "dataset_purge": None,
     "group_create": GroupSchema,
+    "group_delete": None,
+    "group_purge": None,
+    "group_update": GroupSchema,
+    "member_delete": None,
+    "member_list": many(MEMBER),
+    "organization_activity_list": many(ActivitySchema),
+    "organization_delete": None,
+    "organization_purge": None,
+    "recently_changed_packages_activity_list": many(ActivitySchema),
+    "resource_search": ResourceSearchSchema,
+    "tag_show": TagShowSchema,
     "group_list": names_or(GroupSchema, "Theme"),
     "group_show": GroupSchema,
     "license_list": many(LicenseSchema),

@@ -228,17 +228,40 @@ def package_activity_list(context: Context, data_dict: dict[str, Any]) -> list[d
         .offset(args["offset"])
         .limit(args["limit"])
     )
-    return [
-        {
-            "id": a.id,
-            "timestamp": a.timestamp.isoformat(),
-            "user_id": a.user_id,
-            "object_id": a.object_id,
-            "activity_type": a.activity_type,
-            "data": a.data,
-        }
-        for a in rows
-    ]
+    return [activity_dict(a) for a in rows]
+
+
+def activity_dict(a: Activity) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "timestamp": a.timestamp.isoformat(),
+        "user_id": a.user_id,
+        "object_id": a.object_id,
+        "activity_type": a.activity_type,
+        "data": a.data,
+    }
+
+
+class RecentActivitySchema(LenientSchema):
+    limit = fields.Integer(load_default=31, validate=v.Range(min=1, max=100))
+    offset = fields.Integer(load_default=0, validate=v.Range(min=0, max=MAX_OFFSET))
+
+
+@action(side_effect_free=True, schema=RecentActivitySchema)
+def recently_changed_packages_activity_list(
+    context: Context, data_dict: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The latest changes to public datasets across the site, newest first."""
+    args = validate(RecentActivitySchema(), data_dict)
+    rows = context.session.scalars(
+        select(Activity)
+        .join(Dataset, Dataset.id == Activity.object_id)
+        .where(Dataset.state == "active", Dataset.private.is_(False))
+        .order_by(Activity.timestamp.desc(), Activity.id)
+        .offset(args["offset"])
+        .limit(args["limit"])
+    )
+    return [activity_dict(a) for a in rows]
 
 
 # --- helpers ---------------------------------------------------------------------------------

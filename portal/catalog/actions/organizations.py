@@ -6,7 +6,8 @@ from typing import Any
 
 from marshmallow import fields
 from marshmallow import validate as v
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select, true
+from sqlalchemy.exc import IntegrityError
 
 from portal.actions import Context, action, validate
 from portal.auth.permissions import (
@@ -17,9 +18,9 @@ from portal.auth.permissions import (
     require_login,
     require_sysadmin,
 )
-from portal.catalog.actions.datasets import public_datasets
+from portal.catalog.actions.datasets import ActivityListSchema, activity_dict, public_datasets
 from portal.catalog.dictize import organization_summary
-from portal.catalog.models import Dataset, Member, Organization
+from portal.catalog.models import Activity, Dataset, Member, Organization
 from portal.catalog.queries import dataset_loads, find_organization, find_user
 from portal.catalog.saving import emit_change, show_dict
 from portal.catalog.schemas import OrganizationSchema
@@ -274,3 +275,68 @@ def _apply(org: Organization, payload: dict[str, Any]) -> None:
     org.title = payload.get("title") or payload["name"]
     for key in ("title_en", "description", "image_url", "code"):
         setattr(org, key, payload.get(key))
+
+
+class OrgRefSchema(LenientSchema):
+    id = fields.String(required=True, error_messages=REQUIRED)
+
+
+@action(schema=OrgRefSchema)
+def organization_delete(context: Context, data_dict: dict[str, Any]) -> None:
+    """Delete a department (its admins and sysadmins). As CKAN does, a department that still
+    has datasets is not deleted: delete or move them first."""
+    require_login(context)
+    org = find_organization(context, validate(OrgRefSchema(), data_dict)["id"])
+    require(has_role(context, org.id, "admin"), f"Not authorized to delete organization {org.name}")
+    _refuse_with_datasets(context, org, Dataset.state != "deleted")
+    org.state = "deleted"
+    context.session.execute(delete(Member).where(Member.organization_id == org.id))
+    context.session.flush()
+    forget_roles(context)
+    return None
+
+
+@action(schema=OrgRefSchema)
+def organization_purge(context: Context, data_dict: dict[str, Any]) -> None:
+    """Remove a department for good, deleted or not (sysadmins); its datasets, deleted ones
+    too, must be purged or moved first."""
+    require_sysadmin(context, "purge organizations")
+    ident = validate(OrgRefSchema(), data_dict)["id"]
+    org = context.session.scalars(
+        select(Organization).where(or_(Organization.id == ident, Organization.name == ident))
+    ).first()
+    if org is None:
+        raise NotFound("Organization not found")
+    _refuse_with_datasets(context, org, true())
+    context.session.delete(org)
+    try:
+        context.session.flush()
+    except IntegrityError:
+        # Something else still names it (a harvest source): the action rolls back.
+        raise ValidationError(
+            {"message": ["Organization is still used (by harvest sources): remove them first"]}
+        ) from None
+    forget_roles(context)
+    return None
+
+
+@action(side_effect_free=True, schema=ActivityListSchema)
+def organization_activity_list(context: Context, data_dict: dict[str, Any]) -> list[dict]:
+    """The history of a department's datasets that the caller may read, newest first."""
+    args = validate(ActivityListSchema(), data_dict)
+    org = find_organization(context, args["id"])
+    query = select(Activity).join(Dataset, Dataset.id == Activity.object_id)
+    query = query.where(Dataset.owner_org == org.id)
+    if not has_role(context, org.id, "member"):
+        query = query.where(Dataset.private.is_(False), Dataset.state == "active")
+    query = query.order_by(Activity.timestamp.desc(), Activity.id)
+    rows = context.session.scalars(query.offset(args["offset"]).limit(args["limit"]))
+    return [activity_dict(a) for a in rows]
+
+
+def _refuse_with_datasets(context: Context, org: Organization, condition: Any) -> None:
+    query = select(func.count()).where(Dataset.owner_org == org.id, condition)
+    if context.session.scalar(query):
+        raise ValidationError(
+            {"message": ["Organization cannot be deleted while it still has datasets"]}
+        )

@@ -9,7 +9,9 @@ import unicodedata
 from typing import Any
 from urllib.parse import unquote
 
-from sqlalchemy import select
+from marshmallow import fields
+from marshmallow import validate as v
+from sqlalchemy import func, select
 
 from portal.actions import Context, action, call, validate
 from portal.auth.permissions import (
@@ -27,6 +29,7 @@ from portal.catalog.saving import saved
 from portal.catalog.schemas import ResourceCreateSchema, ResourceUpdateSchema
 from portal.database import utcnow
 from portal.errors import NotFound, ValidationError
+from portal.fields import LenientSchema
 from portal.files.sniff import RefusedContent, check_upload
 from portal.storage import FileTooLarge, resource_key
 
@@ -210,3 +213,51 @@ def _queue_preview(context: Context, resource: Resource) -> None:
     job = preview_job(context.app, resource)
     if job is not None:
         context.after_commit.append(job)
+
+
+SEARCHABLE = ("name", "description", "format", "url", "hash", "mimetype", "id")
+
+
+class ResourceSearchSchema(LenientSchema):
+    query = fields.Raw(required=True, error_messages={"required": "Missing value"})
+    order_by = fields.String(load_default=None, validate=v.OneOf(SEARCHABLE))
+    offset = fields.Integer(load_default=0, validate=v.Range(min=0, max=10_000_000))
+    limit = fields.Integer(load_default=100, validate=v.Range(min=0, max=1000))
+
+
+def _search_terms(query: Any) -> list[tuple[str, str]]:
+    """CKAN's `query`: "field:term" or a list of them; every term must match (ILIKE)."""
+    items = [query] if isinstance(query, str) else query
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        raise ValidationError({"query": ["Give field:term or a list of them."]})
+    terms = []
+    for item in items:
+        field, sep, term = item.partition(":")
+        if not sep or field not in SEARCHABLE:
+            raise ValidationError(
+                {"query": [f"Field not searchable: {field}; use {', '.join(SEARCHABLE)}."]}
+            )
+        terms.append((field, term))
+    return terms
+
+
+@action(side_effect_free=True, schema=ResourceSearchSchema)
+def resource_search(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
+    """Resources of public datasets whose fields contain every `query` term
+    (e.g. `format:csv`, `name:公交`), as {count, results}."""
+    args = validate(ResourceSearchSchema(), data_dict)
+    query = (
+        select(Resource)
+        .join(Dataset, Dataset.id == Resource.package_id)
+        .where(Resource.state == "active", Dataset.state == "active")
+        .where(Dataset.private.is_(False))
+    )
+    for field, term in _search_terms(args["query"]):
+        query = query.where(getattr(Resource, field).icontains(term, autoescape=True))
+    count = context.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    order = getattr(Resource, args["order_by"]) if args["order_by"] else Resource.id
+    rows = context.session.scalars(
+        query.order_by(order, Resource.id).offset(args["offset"]).limit(args["limit"])
+    )
+    site_url = context.settings.site_url
+    return {"count": count, "results": [resource_dictize(r, site_url) for r in rows]}

@@ -6,13 +6,15 @@ from typing import Any
 
 from marshmallow import fields
 from marshmallow import validate as v
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from portal.actions import Context, action, validate
 from portal.catalog.actions.datasets import MAX_OFFSET
 from portal.catalog.dictize import license_dictize
 from portal.catalog.models import Dataset, Tag, dataset_tag
-from portal.catalog.queries import licenses
+from portal.catalog.queries import dataset_loads, licenses
+from portal.catalog.saving import show_dict
+from portal.errors import NotFound
 from portal.fields import LenientSchema
 
 
@@ -58,3 +60,40 @@ def tag_list(context: Context, data_dict: dict[str, Any]) -> list[Any]:
 def license_list(context: Context, data_dict: dict[str, Any]) -> list[dict[str, Any]]:
     """The licences a dataset may use, open ones first."""
     return [license_dictize(lic) for lic in licenses(context).values()]
+
+
+class TagShowSchema(LenientSchema):
+    id = fields.String(required=True, error_messages={"required": "Missing value"})
+    vocabulary_id = fields.String(load_default=None)
+    include_datasets = fields.Boolean(load_default=False)
+
+
+@action(side_effect_free=True, schema=TagShowSchema)
+def tag_show(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
+    """A free tag by id or name, optionally with the public datasets that carry it."""
+    args = validate(TagShowSchema(), data_dict)
+    if args["vocabulary_id"]:
+        raise NotFound("Vocabulary not found")  # only free tags here: no vocabularies
+    tag = context.session.scalars(
+        select(Tag).where(or_(Tag.id == args["id"], Tag.name == args["id"]))
+    ).first()
+    if tag is None:
+        raise NotFound("Tag not found")
+    data = {
+        "id": tag.id,
+        "name": tag.name,
+        "display_name": tag.name,
+        "vocabulary_id": None,
+    }
+    if args["include_datasets"]:
+        query = (
+            select(Dataset)
+            .join(dataset_tag, dataset_tag.c.dataset_id == Dataset.id)
+            .where(dataset_tag.c.tag_id == tag.id)
+            .where(Dataset.state == "active", Dataset.private.is_(False))
+            .options(*dataset_loads())
+            .order_by(Dataset.name)
+            .limit(1000)
+        )
+        data["packages"] = [show_dict(context, d) for d in context.session.scalars(query)]
+    return data
