@@ -91,7 +91,7 @@ def request_data() -> dict[str, Any]:
             if not isinstance(key, str):
                 raise BadRequest("Every form field and file needs a name")
             data[key] = upload
-        return data
+        return _form_tags(_unflatten(data))
     raw = request.stream.read(_json_limit() + 1)
     if len(raw) > _json_limit():
         raise RequestEntityTooLarge()
@@ -132,6 +132,39 @@ def _flatten(multidict) -> dict[str, Any]:  # noqa: ANN001
         values = multidict.getlist(key)
         data[key] = values[0] if len(values) == 1 and not key.endswith("_list") else values
     return data
+
+
+def _unflatten(data: dict[str, Any]) -> dict[str, Any]:
+    """CKAN's form keys: `tags__0__name`, `resources__1__url` become nested lists of dicts."""
+    result: dict[str, Any] = {}
+    nested: dict[str, dict[int, dict[str, Any]]] = {}
+    for key, value in data.items():
+        parts = key.split("__")
+        if len(parts) == 3 and parts[1].isdigit() and parts[0] and parts[2]:
+            nested.setdefault(parts[0], {}).setdefault(int(parts[1]), {})[parts[2]] = value
+        else:
+            result[key] = value
+    for key, items in nested.items():
+        result[key] = [items[i] for i in sorted(items)]
+    return result
+
+
+def _form_tags(data: dict[str, Any]) -> dict[str, Any]:
+    """A form's `tags=交通,公交` (CKAN's tag_string) is the list of tag dicts."""
+    for key in ("tags", "tag_string"):
+        if isinstance(data.get(key), str):
+            names = [n.strip() for n in data.pop(key).split(",") if n.strip()]
+            data["tags"] = [{"name": n} for n in names]
+    return data
+
+
+@bp.route("/api/2/<path:rest>", methods=["GET", "POST", "PUT", "DELETE"])
+@bp.route("/api/2", methods=["GET", "POST"])
+def api_v2(rest: str = "") -> Response:
+    """CKAN 2.9 removed API v2 (/api/2/rest, /api/2/util): say what to call instead."""
+    error = BadRequest("API v2 is not supported: use /api/3/action/<name> (the CKAN Action API)")
+    error.status = 410
+    return error_response("", error)
 
 
 @bp.route("/api/action/<name>", methods=["GET", "POST"])
