@@ -34,7 +34,15 @@ from portal.datastore.engine import (
 from portal.datastore.hooks import source_fingerprint
 from portal.datastore.loader import full_text
 from portal.datastore.models import DONE, DatastoreStatus
-from portal.datastore.types import ConversionError, canonical, from_db, to_db, to_python, widen
+from portal.datastore.types import (
+    ConversionError,
+    canonical,
+    column_reader,
+    from_db,
+    to_db,
+    to_python,
+    widen,
+)
 from portal.errors import NotFound, ValidationError
 from portal.fields import REQUIRED, LenientSchema
 
@@ -435,10 +443,10 @@ def datastore_search(context: Context, data_dict: dict[str, Any]) -> dict[str, A
     args = validate(DatastoreSearchSchema(), data_dict)
     search = build_search(context, args)
     db = open_datastore(context.app)
-    types = search.types
+    readers = [column_reader(search.types[n]) for n in search.columns]
     with db.begin() as conn:
         rows = conn.execute(dq.rows_query(search).limit(args["limit"]).offset(args["offset"]))
-        records = [[from_db(types[n], value) for n, value in zip(search.columns, row, strict=True)]
+        records = [[read(value) for read, value in zip(readers, row, strict=True)]
                    for row in rows]  # fmt: skip
         total = conn.execute(dq.count_query(search)).scalar() if args["include_total"] else None
     result: dict[str, Any] = {

@@ -12,7 +12,7 @@ from typing import Any
 
 from portal.datastore import query as q
 from portal.datastore.engine import DatastoreDB
-from portal.datastore.types import from_db
+from portal.datastore.types import column_reader
 
 BATCH = 2_000
 FORMATS = {"csv": "text/csv; charset=utf-8", "tsv": "text/tab-separated-values; charset=utf-8",
@@ -21,12 +21,12 @@ FORMATS = {"csv": "text/csv; charset=utf-8", "tsv": "text/tab-separated-values; 
 
 
 def _rows(db: DatastoreDB, search: q.Search) -> Iterator[list[Any]]:
-    types = search.types
+    readers = [column_reader(search.types[n]) for n in search.columns]
     with db.engine.connect() as conn:
         result = conn.execution_options(stream_results=True).execute(q.rows_query(search))
         while batch := result.fetchmany(BATCH):
             for row in batch:
-                yield [from_db(types[n], v) for n, v in zip(search.columns, row, strict=True)]
+                yield [read(v) for read, v in zip(readers, row, strict=True)]
 
 
 def delimited(db: DatastoreDB, search: q.Search, delimiter: str) -> Iterator[bytes]:

@@ -249,6 +249,19 @@ def from_db(type_name: str, value: Any) -> Any:
     return value
 
 
+def column_reader(type_name: str) -> Callable[[Any], Any]:
+    """from_db for one column, skipping the work its stored values cannot need (dumps and
+    searches read every value through this)."""
+    if type_name in ("text", "int", "bigint", "float"):
+        return lambda value: value if value is None or isinstance(value, (str, int)) else (
+            from_db(type_name, value))  # fmt: skip
+    if type_name == "numeric":
+        # SQLite's NUMERIC keeps integral numbers as integers: a float is not integral.
+        return lambda value: value if value is None or type(value) in (int, float) else (
+            from_db(type_name, value))  # fmt: skip
+    return lambda value: from_db(type_name, value)
+
+
 def _number(value: Any) -> int | float:
     number = Decimal(str(value))
     if number == number.to_integral_value() and abs(number) < 2**63:
