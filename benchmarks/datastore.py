@@ -115,11 +115,11 @@ def run_load(url: str, resource_id: str, path: Path) -> dict[str, Any]:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def action(session: requests.Session, base: str, name: str, **data: Any) -> dict[str, Any]:
-    response = session.post(f"{base}/api/3/action/{name}", json=data, timeout=600)
+def action(session: requests.Session, base: str, verb: str, **data: Any) -> dict[str, Any]:
+    response = session.post(f"{base}/api/3/action/{verb}", json=data, timeout=600)
     body = response.json()
     if not body.get("success"):
-        raise SystemExit(f"{name} failed: {body}")
+        raise SystemExit(f"{verb} failed: {body}")
     return body["result"]
 
 
