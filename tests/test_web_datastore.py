@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from bombs import xlsx_bomb
 from datastore_support import new_dataset, settings  # noqa: F401
 from rdflib import RDF, Graph, Literal, Namespace
 
@@ -34,8 +35,10 @@ def login_as(client, person) -> None:
         session["_fresh"] = True
 
 
-def upload(api, person, dataset_id: str, data: bytes, resource_id: str | None = None) -> str:
-    form = {"upload": (io.BytesIO(data), "站点客流.csv"), "name": "站点客流"}
+def upload(
+    api, person, dataset_id: str, data: bytes, resource_id=None, filename="站点客流.csv"
+) -> str:
+    form = {"upload": (io.BytesIO(data), filename), "name": "站点客流"}
     action = "resource_update" if resource_id else "resource_create"
     form.update({"id": resource_id} if resource_id else {"package_id": dataset_id})
     response = api.client.post(f"/api/3/action/{action}", data=form, headers=person.headers,
@@ -107,11 +110,11 @@ def test_without_a_table_the_page_shows_the_load_status_and_the_file_preview(
     app, client, api, cast
 ):
     dataset = new_dataset(api, cast.editor)
-    bad = upload(api, cast.editor, dataset["id"], b"\xff\xfe\x00bad")
+    bad = upload(api, cast.editor, dataset["id"], xlsx_bomb(), filename="站点.xlsx")
     status = api.ok("datastore_info", id=bad)["status"]
+    assert status["state"] == "error"
     page = text(client.get(f"/dataset/bus-stops/resource/{bad}"))
-    if status["state"] == "error":
-        assert "数据未能载入数据存储" in page and html.escape(status["error"]) in page
+    assert "数据未能载入数据存储" in page and html.escape(status["error"]) in page
     assert 'id="preview-title"' in page and "data-table" not in page
     session = app.extensions["portal.db"].session()
     session.get(DatastoreStatus, bad).state = "pending"

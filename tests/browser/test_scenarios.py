@@ -8,6 +8,7 @@ import hashlib
 import json
 import statistics
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -230,3 +231,67 @@ def test_department_pages_fit_a_phone(browser, live_server):
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, (path, overflow)
     context.close()
+
+
+def datastore_table(server) -> tuple[dict, dict, list[dict]]:
+    """A public CSV resource of the demo catalog with a DataStore table that has a text and a
+    numeric column: (dataset, resource, fields)."""
+    found = api(server, "package_search", fq="res_format:CSV", rows=50)
+    for dataset in found["results"]:
+        for resource in dataset["resources"]:
+            try:
+                fields = api(server, "datastore_info", id=resource["id"])["fields"]
+            except urllib.error.HTTPError:
+                continue
+            kinds = {f["type"] for f in fields}
+            if "text" in kinds and kinds & {"int", "bigint", "numeric", "float"}:
+                return dataset, resource, fields
+    pytest.skip("the demo catalog has no DataStore table with a numeric column")
+
+
+def test_citizen_filters_sorts_and_charts_a_datastore_table(page, live_server):
+    dataset, resource, fields = datastore_table(live_server)
+    text_column = next(f["id"] for f in fields if f["type"] == "text")
+    number = next(f["id"] for f in fields if f["type"] in ("int", "bigint", "numeric", "float"))
+    page.goto(f"/dataset/{dataset['name']}/resource/{resource['id']}")
+    table = page.locator("table.data-table")
+    table.wait_for()
+    assert axe_violations(page) == []
+    # Filter on the first row's value of the text column: every row shown has it.
+    position = [f["id"] for f in fields].index(text_column)
+    value = table.locator("tbody tr").first.locator("td").nth(position).inner_text()
+    page.get_by_label("列", exact=True).select_option(text_column)
+    page.get_by_label("等于").fill(value)
+    page.get_by_role("button", name="应用").click()
+    page.wait_for_url("**column=**")
+    cells = table.locator(f"tbody tr td:nth-child({position + 1})").all_inner_texts()
+    assert cells and set(cells) == {value}
+    page.get_by_role("link", name="清除筛选条件").click()
+    page.wait_for_url(f"**/resource/{resource['id']}#data-title")
+    # Sort by the numeric column: ascending on the first click, descending on the second.
+    header = table.locator("thead th").nth([f["id"] for f in fields].index(number))
+    header.locator("a").click()
+    page.wait_for_url("**order=asc**")
+    assert header.get_attribute("aria-sort") == "ascending"
+    header.locator("a").click()
+    page.wait_for_url("**order=desc**")
+    assert header.get_attribute("aria-sort") == "descending"
+    column = [f["id"] for f in fields].index(number) + 1
+    shown = [
+        float(t) for t in table.locator(f"tbody tr td:nth-child({column})").all_inner_texts() if t
+    ]
+    assert shown == sorted(shown, reverse=True)
+    # Draw a bar chart, then a pie chart, of the numeric column by the text column.
+    page.get_by_label("图表类型").select_option("bar")
+    page.get_by_label("类别（横轴）").select_option(text_column)
+    page.get_by_label("数值（纵轴）").select_option(number)
+    page.get_by_role("button", name="绘制图表").click()
+    page.wait_for_selector("#chart svg")
+    assert "柱状图" in page.locator("#chart").get_attribute("aria-label")
+    page.get_by_label("图表类型").select_option("pie")
+    page.get_by_role("button", name="绘制图表").click()
+    page.wait_for_function(
+        "document.querySelector('#chart').getAttribute('aria-label').includes('饼图')"
+    )
+    assert page.locator("#chart svg").count() == 1
+    assert axe_violations(page) == []
