@@ -205,7 +205,9 @@ def serve(host: str, port: int | None, workers: int | None) -> None:
     # Writes return before they are indexed; the worker makes them searchable within 0.5 s
     # (PORTAL_SEARCH_REFRESH=sync indexes inside each request instead). The web workers and
     # the embedded worker child are started after this and read it from the environment.
-    os.environ.setdefault("PORTAL_SEARCH_REFRESH", DEFAULT_SERVE_REFRESH)
+    # With the in-process memory queue no worker runs the refresher: index in the request.
+    if not current_app.extensions["portal.settings"].queue_url.startswith("memory"):
+        os.environ.setdefault("PORTAL_SEARCH_REFRESH", DEFAULT_SERVE_REFRESH)
 
     settings = current_app.extensions["portal.settings"]
     port = port or settings.port
