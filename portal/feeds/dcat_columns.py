@@ -14,6 +14,7 @@ from typing import Any
 from portal.actions import Context, call
 from portal.errors import NotAuthorized, NotFound
 from portal.feeds import values as v
+from portal.feeds.dcat_dataset import table_schema
 from portal.feeds.rdf import Triples, lit
 from portal.feeds.vocab import CSVW, DCT, RDF, XSD
 
@@ -49,12 +50,7 @@ def add_columns(triples: Triples, site_url: str, dataset: dict[str, Any],
     """Each table's columns as the schema its distribution conforms to."""
     for resource_id, fields in tables.items():
         ref = f"{v.dataset_uri(site_url, dataset)}/resource/{resource_id}"
-        schema = f"{ref}#columns"
-        triples.add(ref, DCT.conformsTo, schema)
-        triples.add(schema, RDF.type, DCT.Standard)
-        triples.add(schema, RDF.type, CSVW.Schema)
-        triples.add(schema, DCT.title, lit("数据字典", "zh"))
-        triples.add(schema, DCT.title, lit("Data dictionary", "en"))
+        schema = table_schema(triples, ref, "columns", "数据字典", "Data dictionary")
         for position, item in enumerate(fields, 1):
             column = f"{ref}#column-{position}"
             triples.add(schema, CSVW.column, column)

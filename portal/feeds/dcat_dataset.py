@@ -74,6 +74,17 @@ LOSSY_MAPPINGS = ("dcat:theme", "dcat:accessService")
 ACCESS_NOTES = ("share_condition", "open_condition")
 
 
+def table_schema(triples: Triples, ref: str, name: str, title_zh: str, title_en: str) -> str:
+    """A CSVW table schema `ref` conforms to (its columns are the caller's); returns its IRI."""
+    schema = f"{ref}#{name}"
+    triples.add(ref, DCT.conformsTo, schema)
+    triples.add(schema, RDF.type, DCT.Standard)
+    triples.add(schema, RDF.type, CSVW.Schema)
+    triples.add(schema, DCT.title, lit(title_zh, "zh"))
+    triples.add(schema, DCT.title, lit(title_en, "en"))
+    return schema
+
+
 @dataclass
 class DatasetGraph:
     site_url: str
@@ -319,12 +330,7 @@ class DatasetGraph:
     def add_data_items(self, ref: str, item: ProfiledDataset, items: list[dict]) -> None:
         """The data items as a table schema (CSVW columns) the dataset conforms to."""
         ns = self.profile_namespace(item.profile)
-        schema = f"{ref}#data-items"
-        self.add(ref, DCT.conformsTo, schema)
-        self.add(schema, RDF.type, DCT.Standard)
-        self.add(schema, RDF.type, CSVW.Schema)
-        self.add(schema, DCT.title, lit("信息项", "zh"))
-        self.add(schema, DCT.title, lit("Data items", "en"))
+        schema = table_schema(self.triples, ref, "data-items", "信息项", "Data items")
         for position, entry in enumerate(items, 1):
             column = f"{ref}#data-item-{position}"
             self.add(schema, CSVW.column, column)
