@@ -52,19 +52,18 @@ def wait_for(predicate, timeout: float = 20.0) -> bool:  # noqa: ANN001
     return predicate()
 
 
-
 class Gate:
     """Holds the second page of the fake CKAN listing until released."""
 
-    def __init__(self, fake: FakeCkan) -> None:
-        self.fake = fake
+    def __init__(self, fake: FakeCkan, hold: float = 30) -> None:
+        self.fake, self.hold = fake, hold
         self.reached = threading.Event()
         self.release = threading.Event()
 
     def __call__(self, path: str, params):  # noqa: ANN001, ANN204
         if params.get("start") != ["0"]:
             self.reached.set()
-            self.release.wait(30)
+            self.release.wait(self.hold)
         return self.fake.search(path, params)
 
 

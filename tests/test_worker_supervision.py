@@ -8,7 +8,6 @@ import json
 import os
 import signal
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -20,6 +19,7 @@ import live_server
 import pytest
 from flask import Flask
 from live_server import running_portal
+from test_harvest_jobs import Gate
 from test_harvest_support import (
     FakeCkan,
     FixtureServer,
@@ -71,27 +71,12 @@ def job_workers(portal) -> set[int]:  # noqa: ANN001
     return found
 
 
-class Gate:
-    """Holds the fake CKAN's second page until released."""
-
-    def __init__(self, fake: FakeCkan) -> None:
-        self.fake = fake
-        self.reached = threading.Event()
-        self.release = threading.Event()
-
-    def __call__(self, path: str, params):  # noqa: ANN001, ANN204
-        if params.get("start") != ["0"]:
-            self.reached.set()
-            self.release.wait(60)
-        return self.fake.search(path, params)
-
-
 @pytest.mark.server
 def test_a_killed_worker_is_restarted_and_its_harvest_job_runs_again(tmp_path: Path) -> None:
     remote = FixtureServer().start()
     fake = FakeCkan([ckan_dataset(n) for n in range(1, 8)])
     fake.install(remote)
-    gate = Gate(fake)
+    gate = Gate(fake, hold=60)
     remote.routes["/api/3/action/package_search"] = gate
     env = {
         "PORTAL_HARVEST_ALLOWED_HOSTS": remote.host,
