@@ -56,6 +56,19 @@ def _word_suggestions(word: str) -> tuple[str, ...]:
     return (word, "".join(syllables), "".join(s[0] for s in syllables if s))
 
 
+def title_pinyin(title: str) -> str:
+    """The full pinyin of each Chinese word and part of a title (gongjiao, xianlu and
+    gongjiaoxianlu for 公交线路), indexed after the title's own words so package_search
+    q=gongjiao finds 公交 without moving the positions phrase queries rely on. Initials stay
+    autocomplete-only: 'gj' is too ambiguous for search."""
+    words = []
+    for word in rjieba.cut_for_search(fold(title)):
+        suggestions = _word_suggestions(word.strip())
+        if len(suggestions) == 3:
+            words.append(suggestions[1])
+    return " ".join(words)
+
+
 def build_document(dataset: dict[str, Any]) -> dict[str, Any]:
     """The engine-neutral document: analysed text, keyword fields, dates, labels and the
     dataset dict itself (returned by searches without touching the database)."""
@@ -64,7 +77,10 @@ def build_document(dataset: dict[str, Any]) -> dict[str, Any]:
     extras_text = " ".join(str(e.get("value", "")) for e in dataset.get("extras") or [])
     doc: dict[str, Any] = {
         "id": dataset["id"],
-        "title_text": index_text(f"{dataset.get('title') or ''} {dataset.get('title_en') or ''}"),
+        "title_text": index_text(
+            f"{dataset.get('title') or ''} {dataset.get('title_en') or ''}"
+            f" {title_pinyin(dataset.get('title') or '')}"
+        ),
         "tags_text": index_text(" ".join(t["name"] for t in dataset.get("tags") or [])),
         "notes_text": index_text(f"{dataset.get('notes') or ''} {extras_text}"),
         "res_text": index_text(

@@ -23,6 +23,14 @@ def translate(node: syntax.Node) -> Json:
         return _text(node.text, node.fields)
     if isinstance(node, syntax.Phrase):
         return _phrase(node.text, node.fields)
+    if isinstance(node, syntax.Prefix):
+        targets = node.fields or tuple(TEXT_FIELDS)
+        return _or(
+            [
+                {"prefix": {name: {"value": node.text, "boost": TEXT_FIELDS[name]}}}
+                for name in targets
+            ]
+        )
     if isinstance(node, syntax.Match):
         return {"term": {f"kw_{node.field}": {"value": node.value}}}
     if isinstance(node, syntax.Range):

@@ -20,6 +20,8 @@ def query_words(node: syntax.Node) -> list[str]:
         for alternatives in query_groups(node.text):
             for tokens in alternatives:
                 words.extend(tokens)
+    elif isinstance(node, syntax.Prefix):
+        words.append(node.text)
     elif isinstance(node, (syntax.And, syntax.Or)):
         for child in node.children:
             words.extend(query_words(child))

@@ -2,15 +2,17 @@
 
 Supported: words, "quoted phrases", AND / OR / NOT (also && || !), +term / -term, grouping
 with parentheses, field:value and field:"a b" for keyword and text fields, ranges
-field:[a TO b] / {a TO b} with * for open ends, and *:* for everything. Anything else is a
-Search Query Error (HTTP 400), never a 500.
+field:[a TO b] / {a TO b} with * for open ends and Solr date math (NOW-1DAY, NOW/DAY+1MONTH,
+2024-01-01T00:00:00Z+1YEAR), prefix words (公*, bus*, title:交通*), and *:* for everything.
+Anything else (a wildcard inside a word, ?, a prefix on a keyword field) is a Search Query
+Error (HTTP 400), never a silent empty result or a 500.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from portal.errors import SearchQueryError
 from portal.search.fields import DATE_FIELDS, FIELDS
@@ -36,6 +38,14 @@ class Text:
 
 @dataclass(frozen=True)
 class Phrase:
+    text: str
+    fields: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Prefix:
+    """Words starting with `text` (already folded: lowercase, Simplified Chinese)."""
+
     text: str
     fields: tuple[str, ...] | None = None
 
@@ -77,7 +87,7 @@ class All:
     pass
 
 
-Node = Text | Phrase | Match | Range | And | Or | Not | All
+Node = Text | Phrase | Prefix | Match | Range | And | Or | Not | All
 
 _TOKEN = re.compile(
     r"""
@@ -183,7 +193,7 @@ class _Parser:
                 return All()
             if value.endswith(":") and value[:-1].replace("_", "").isalnum():
                 raise SearchQueryError(f"Missing value after {value}")
-            return Text(value)
+            return _word(value, None)
         if kind == "field":
             return self.field_value(value[:-1])
         raise SearchQueryError(f"Unexpected {value!r} in query")
@@ -221,15 +231,37 @@ def _unquote(value: str) -> str:
 
 def _field_node(name: str, kind: str, value: str) -> Node:
     text = _unquote(value) if kind == "phrase" else value
+    if kind == "word" and ("*" in text or "?" in text) and name not in TEXT_FIELD_ALIASES:
+        raise SearchQueryError(
+            f"Prefix queries work on text fields ({', '.join(TEXT_FIELD_ALIASES)}), not {name}"
+        )
     if name in FIELDS:
         return Match(name, FIELDS[name].normalize(text))
     if name in TEXT_FIELD_ALIASES:
         fields = TEXT_FIELD_ALIASES[name]
-        return Phrase(text, fields) if kind == "phrase" else Text(text, fields)
+        return Phrase(text, fields) if kind == "phrase" else _word(text, fields)
     if name in DATE_FIELDS:
         moment = _date(text)
         return Range(name, moment, moment)
     raise SearchQueryError(f"Unknown field in query: {name}")
+
+
+def _word(value: str, fields: tuple[str, ...] | None) -> Text | Prefix:
+    """A free-text word, or a prefix when it ends with * (公*, bus*)."""
+    if "*" not in value and "?" not in value:
+        return Text(value, fields)
+    stem = value[:-1]
+    if not value.endswith("*") or "*" in stem or "?" in value:
+        raise SearchQueryError(f"Only trailing * is supported in words, not {value!r}")
+    # Imported here: text.py loads jieba's dictionaries, which the parser alone does not need.
+    from portal.search.text import fold, has_han
+
+    folded = fold(stem)
+    if not folded or not folded.isalnum() or (len(folded) < 2 and not has_han(folded)):
+        raise SearchQueryError(
+            f"A prefix needs at least one Chinese character or two letters: {value!r}"
+        )
+    return Prefix(folded, fields)
 
 
 def _range(name: str, value: str) -> Range:
@@ -243,17 +275,79 @@ def _range(name: str, value: str) -> Range:
     return Range(name, lower, upper, value[0] == "[", value[-1] == "]")
 
 
+_DATE_MATH = re.compile(r"([+-]\d+|/)([A-Z]+)")
+_UNITS = {
+    "YEAR": "year",
+    "MONTH": "month",
+    "DAY": "day",
+    "DATE": "day",
+    "HOUR": "hour",
+    "MINUTE": "minute",
+    "SECOND": "second",
+}
+_ANCHOR = re.compile(r"^(NOW|\d{4}-\d{2}-\d{2}(?:T[0-9:.]+)?Z?)(.*)$", re.IGNORECASE)
+
+
 def _date(text: str) -> datetime:
+    """An ISO date or NOW, then Solr date math: +N/-N units and /unit rounding down."""
     text = text.strip().strip('"')
-    if text.upper().startswith("NOW"):
-        return datetime.utcnow()
+    match = _ANCHOR.match(text)
+    if match is None:
+        raise SearchQueryError(f"Not a date: {text!r} (use 2024-01-01T00:00:00Z or NOW-7DAYS)")
+    anchor, math = match.group(1), match.group(2).upper()
+    moment = datetime.now(UTC).replace(tzinfo=None) if anchor.upper() == "NOW" else _iso(anchor)
+    position = 0
+    for step in _DATE_MATH.finditer(math):
+        if step.start() != position:
+            break
+        moment = _apply(moment, step.group(1), step.group(2), text)
+        position = step.end()
+    if position != len(math):
+        raise SearchQueryError(f"Bad date math in {text!r} (e.g. NOW-1DAY, NOW/DAY+1MONTH)")
+    return moment
+
+
+def _iso(text: str) -> datetime:
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         raise SearchQueryError(f"Not a date: {text!r} (use 2024-01-01T00:00:00Z)") from None
     if moment.tzinfo is not None:  # stored times are naive UTC
         moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment
+
+
+def _apply(moment: datetime, op: str, unit_name: str, text: str) -> datetime:
+    unit = _UNITS.get(unit_name[:-1] if unit_name.endswith("S") else unit_name)
+    if unit is None:
+        raise SearchQueryError(f"Unknown date math unit {unit_name!r} in {text!r}")
+    if op == "/":
+        return _round_down(moment, unit)
+    amount = int(op)
+    if abs(amount) > 100_000:
+        raise SearchQueryError(f"Date math out of range in {text!r}")
+    try:
+        if unit in ("year", "month"):
+            months = moment.year * 12 + moment.month - 1 + amount * (12 if unit == "year" else 1)
+            year, month = divmod(months, 12)
+            day = min(moment.day, _days(year, month + 1))
+            return moment.replace(year=year, month=month + 1, day=day)
+        return moment + timedelta(**{f"{unit}s": amount})
+    except (ValueError, OverflowError):
+        raise SearchQueryError(f"Date math out of range in {text!r}") from None
+
+
+def _days(year: int, month: int) -> int:
+    following = datetime(year + month // 12, month % 12 + 1, 1)
+    return (following - timedelta(days=1)).day
+
+
+def _round_down(moment: datetime, unit: str) -> datetime:
+    keep = ["year", "month", "day", "hour", "minute", "second"]
+    fields = {"month": 1, "day": 1, "hour": 0, "minute": 0, "second": 0, "microsecond": 0}
+    for name in keep[: keep.index(unit) + 1]:
+        fields.pop(name, None)
+    return moment.replace(**fields)
 
 
 def parse(text: str | None) -> Node:

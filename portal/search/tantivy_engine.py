@@ -65,7 +65,7 @@ def build_schema() -> tantivy.Schema:
 
 def schema_fingerprint() -> str:
     """Changes whenever the indexed fields change (e.g. a profile gains a facet)."""
-    names = ["v3", *TEXT_FIELDS, *sorted(FIELDS)]
+    names = ["v4", *TEXT_FIELDS, *sorted(FIELDS)]
     return hashlib.sha256(" ".join(names).encode()).hexdigest()[:16]
 
 
@@ -350,6 +350,8 @@ class TantivyEngine:
             return self._text(node.text, node.fields)
         if isinstance(node, syntax.Phrase):
             return self._phrase(node.text, node.fields)
+        if isinstance(node, syntax.Prefix):
+            return self._prefix(node.text, node.fields)
         if isinstance(node, syntax.Match):
             return Query.term_query(self.schema, f"kw_{node.field}", node.value)
         if isinstance(node, syntax.Range):
@@ -388,6 +390,21 @@ class TantivyEngine:
                     ),
                 )
                 for name in targets
+            ]
+        )
+
+    def _prefix(self, prefix: str, fields: tuple[str, ...] | None) -> Query:
+        """Any indexed token starting with the prefix (a regex over the term dictionary)."""
+        pattern = f"{re.escape(prefix)}.*"
+        return Query.boolean_query(
+            [
+                (
+                    Occur.Should,
+                    Query.boost_query(
+                        Query.regex_query(self.schema, name, pattern), TEXT_FIELDS[name]
+                    ),
+                )
+                for name in fields or tuple(TEXT_FIELDS)
             ]
         )
 

@@ -3,7 +3,9 @@ agree across engines.
 
 Chinese is segmented with jieba (rjieba, its Rust port) in search mode at index time, so a
 compound also matches its parts (公交线路 -> 公交, 线路, 公交线, 公交线路); queries use the precise
-mode and accept either the whole word or all of its parts. Latin text is NFKC-normalised,
+mode and accept either the whole word or all of its parts. Traditional characters are
+converted to Simplified (OpenCC's t2s phrases and characters) on both sides, so 醫院 finds
+医院 and the reverse. Latin text is NFKC-normalised,
 lowercased, ASCII-folded and lightly stemmed. A glossary maps common government terms between
 Chinese and English at query time.
 """
@@ -15,6 +17,7 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
+import opencc
 import rjieba
 
 HERE = Path(__file__).resolve().parent
@@ -47,12 +50,25 @@ def _load_glossary() -> dict[str, list[tuple[str, ...]]]:
 
 
 _NEEDS_DECOMPOSING = re.compile(r"[\u00c0-\u024f\u1e00-\u1eff]")
+_TO_SIMPLIFIED = opencc.OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """Traditional Chinese as Simplified; the text itself when the conversion would change its
+    length (never seen with t2s), so character offsets (highlights) stay valid."""
+    converted = _TO_SIMPLIFIED.convert(text)
+    return converted if len(converted) == len(text) else text
 
 
 def fold(text: str) -> str:
-    """NFKC (full-width to half-width), lowercase, and strip accents from Latin letters."""
+    """NFKC (full-width to half-width), lowercase, Traditional to Simplified Chinese, and strip
+    accents from Latin letters."""
     text = unicodedata.normalize("NFKC", text).lower()
-    if text.isascii() or not _NEEDS_DECOMPOSING.search(text):
+    if text.isascii():
+        return text
+    if _HAN.search(text):
+        text = simplified(text)
+    if not _NEEDS_DECOMPOSING.search(text):
         return text
     decomposed = unicodedata.normalize("NFKD", text)
     return unicodedata.normalize(
