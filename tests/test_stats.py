@@ -316,17 +316,18 @@ def test_home_lists_the_most_downloaded_dataset_first(client, app, cast):
     add_counts(app, second, 4)
     section = popular_section(text(client.get("/")))
     names = re.findall(r'href="/dataset/([a-z0-9-]+)"', section)
-    assert names[:2] == ["favourite-data", "second-favourite"]
-    # Fewer than six have downloads: recently updated datasets fill the list, once each.
-    assert sorted(names[2:]) == ["latest-update", "new-but-unloved"]
+    # Only datasets with downloads: the others are already under "newest datasets".
+    assert names == ["favourite-data", "second-favourite"]
 
 
-def test_home_shows_recently_updated_datasets_on_a_new_site(client, app, cast):
+def test_home_hides_most_downloaded_until_there_are_downloads(client, app, cast):
     for n in range(8):
         linked(app, cast, f"dataset-{n}")
-    names = re.findall(r'href="/dataset/([a-z0-9-]+)"', popular_section(text(client.get("/"))))
-    assert len(names) == 6 and len(set(names)) == 6
-    assert "下载量统计尚未启用" not in text(client.get("/"))
+    html = text(client.get("/"))
+    assert 'aria-labelledby="popular-title"' not in html
+    assert "下载最多" not in html
+    names = re.findall(r'href="/dataset/([a-z0-9-]+)"', html)
+    assert len(names) == len(set(names)) == 6
 
 
 def test_dataset_page_shows_its_download_count(client, app, cast):

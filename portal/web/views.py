@@ -79,18 +79,9 @@ HOME_POPULAR = 6
 
 
 def most_downloaded(context: Context, limit: int) -> list[dict[str, Any]]:
-    """The most downloaded datasets (package_popular), topped up with the most recently updated
-    ones while fewer than `limit` have downloads, so a new site's list is never empty."""
-    popular = call("package_popular", context, {"limit": limit})
-    if len(popular) < limit:
-        recent = call(
-            "package_search",
-            context,
-            {"rows": 2 * limit, "sort": "metadata_modified desc", "facet": False},
-        )
-        shown = {d["id"] for d in popular}
-        popular += [d for d in recent["results"] if d["id"] not in shown][: limit - len(popular)]
-    return popular
+    """The most downloaded datasets (package_popular): only those with downloads, so a new site's
+    home page does not show its newest datasets a second time under another heading."""
+    return call("package_popular", context, {"limit": limit})
 
 
 @bp.get("/")

@@ -20,6 +20,7 @@ from portal.auth.permissions import (
 from portal.catalog import previews
 from portal.catalog.licenses import canonical_license_id
 from portal.catalog.models import TEXT_FIELDS, Activity, Dataset, Group, Resource, Tag
+from portal.catalog.names import free_name, name_from_title
 from portal.catalog.package_rows import load_package
 from portal.catalog.profiles import validate_package
 from portal.catalog.queries import (
@@ -101,7 +102,7 @@ def current_package_list_with_resources(
 def package_create(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
     """Create a dataset in a department the caller edits."""
     require_login(context)
-    payload, values = validate_package(context, data_dict)
+    payload, values = validate_package(context, _named(context, data_dict))
     org = _owner_org(context, payload["owner_org"])
     require(
         has_role(context, org.id, "editor"),
@@ -287,6 +288,18 @@ def _owner_org(context: Context, ident: str):  # noqa: ANN202
         return find_organization(context, ident)
     except NotFound:
         raise ValidationError({"owner_org": ["Organization does not exist"]}) from None
+
+
+def _named(context: Context, data_dict: Any) -> Any:
+    """A new dataset sent without a name is named after its title (pinyin for Chinese)."""
+    if not isinstance(data_dict, dict) or data_dict.get("name"):
+        return data_dict
+    for key in ("title", "title_en"):
+        title = data_dict.get(key)
+        base = name_from_title(title) if isinstance(title, str) else ""
+        if base:
+            return {**data_dict, "name": free_name(context.session, Dataset.name, base)}
+    return data_dict
 
 
 def _check_name_free(
