@@ -74,7 +74,14 @@ def download(dataset_id: str, resource_id: str, filename: str) -> Response:
 
 
 TEXT_TYPES = ("application/json", "application/geo+json", "application/xml")
-CHARSETS = {"utf-8-sig": "utf-8", "utf-8": "utf-8", "gb18030": "gb18030", "latin-1": "iso-8859-1"}
+CHARSETS = {
+    "utf-8-sig": "utf-8",
+    "utf-8": "utf-8",
+    "gb18030": "gb18030",
+    "big5": "big5",
+    "utf-16": "utf-16",
+    "latin-1": "iso-8859-1",
+}
 
 
 def is_text(mimetype: str) -> bool:
@@ -82,8 +89,8 @@ def is_text(mimetype: str) -> bool:
 
 
 def detect_charset(chunks: Iterable[bytes]) -> tuple[Iterator[bytes], str]:
-    """The charset of a text file from its first 64 KB (UTF-8 with or without BOM, else
-    GB18030, as the previews read it), and the chunks to send, the ones read included."""
+    """The charset of a text file from its first 64 KB (UTF-16, UTF-8, GB18030 or Big5, as
+    the previews read it), and the chunks to send, the ones read included."""
     chunks = iter(chunks)
     head: list[bytes] = []
     size = 0

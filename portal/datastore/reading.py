@@ -43,10 +43,10 @@ def is_tabular(fmt: str | None) -> bool:
 
 
 def detect_encoding(head: bytes) -> str:
-    """UTF-8 (with or without BOM) or GB18030 (which covers GBK and GB2312)."""
+    """UTF-8 (with or without BOM), GB18030 (which covers GBK and GB2312), Big5 or UTF-16."""
     encoding = decode_text(head, complete=False)[1]
     if encoding == "latin-1":
-        raise Malformed("The file is neither UTF-8 nor GB18030/GBK text.", 1)
+        raise Malformed("The file is not UTF-8, GB18030/GBK, Big5 or UTF-16 text.", 1)
     return encoding
 
 

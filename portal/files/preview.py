@@ -67,15 +67,57 @@ def read_head(storage: Any, key: str, limit: int = MAX_BYTES) -> tuple[bytes, bo
 
 
 def decode_text(data: bytes, complete: bool = True) -> tuple[str, str]:
-    """UTF-8 (with or without BOM), else GB18030 (a superset of GBK and GB2312), else Latin-1.
-    A multi-byte character cut at the end of a partial read is dropped."""
-    for encoding in ("utf-8-sig", "gb18030"):
+    """UTF-16 with a BOM (Excel's "Unicode text"), UTF-8 (with or without BOM), GB18030 (a
+    superset of GBK and GB2312) or Big5, else Latin-1. A multi-byte character cut at the end
+    of a partial read is dropped."""
+    candidates = ["utf-8-sig", "gb18030", "big5"]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = ["utf-16"]
+    decoded: dict[str, str] = {}
+    for encoding in candidates:
         for trim in (0,) if complete else (0, 1, 2, 3):
             try:
-                return data[: len(data) - trim].decode(encoding), encoding
+                decoded[encoding] = data[: len(data) - trim].decode(encoding)
+                break
             except UnicodeDecodeError:
                 continue
+        if encoding in decoded and encoding != "gb18030":
+            break
+    if "big5" in decoded and "gb18030" in decoded:
+        # Big5 bytes nearly always decode as GB18030 too, into rare characters and kana; the
+        # encoding under which the text reads as common characters is the file's.
+        if _common_share(decoded["big5"], _big5_common) > _common_share(
+            decoded["gb18030"], _gb_common
+        ):
+            return decoded["big5"], "big5"
+        return decoded["gb18030"], "gb18030"
+    for encoding, text in decoded.items():
+        return text, encoding
     return data.decode("latin-1"), "latin-1"
+
+
+def _gb_common(char: str) -> bool:
+    # GB2312's first level: the 3,755 most used simplified characters.
+    try:
+        return 0xB0 <= char.encode("gb2312")[0] <= 0xD7
+    except UnicodeEncodeError:
+        return False
+
+
+def _big5_common(char: str) -> bool:
+    # Big5's frequently used characters (常用字, lead bytes A4 to C6).
+    try:
+        return 0xA4 <= char.encode("big5")[0] <= 0xC6
+    except UnicodeEncodeError:
+        return False
+
+
+def _common_share(text: str, common: Any) -> float:
+    """The share of the first 2,000 non-ASCII letters that `common` counts as everyday Chinese."""
+    letters = [c for c in text[:20000] if ord(c) > 0x7F and c.isalpha()][:2000]
+    if not letters:
+        return 0.0
+    return sum(1 for c in letters if common(c)) / len(letters)
 
 
 def _cell(value: Any) -> str:
