@@ -62,6 +62,13 @@ class Field:
     cn: str | None = None
     # When the field has this value the dataset is private (cn-gov: not open to the public).
     private_when: str | None = None
+    # Other keys other catalogs give this field under (CKAN extras, Chinese inventories): an
+    # extra so named says what the field says, so a page shows it once.
+    aliases: tuple[str, ...] = ()
+
+    def names(self) -> set[str]:
+        """Every key that means this field: its name, aliases and labels."""
+        return {self.name, *self.aliases, *self.label.values()}
 
     def choice(self, value: str) -> Choice | None:
         return next((c for c in self.choices if c.value == value), None)
@@ -195,6 +202,7 @@ def _parse_field(raw: dict[str, Any]) -> Field:
         datajson=raw.get("datajson"),
         cn=raw.get("cn"),
         private_when=None if raw.get("private_when") is None else str(raw["private_when"]),
+        aliases=tuple(str(a) for a in raw.get("aliases") or ()),
     )
 
 

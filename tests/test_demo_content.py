@@ -153,7 +153,9 @@ def test_datasets_are_complete_package_payloads(catalog: list[dict[str, Any]]) -
         assert 2 <= dataset["notes"].count("。") <= 4
         keys = [extra["key"] for extra in dataset["extras"]]
         assert len(keys) == len(set(keys))
-        assert {"更新周期", "update_frequency", "数据来源"} <= set(keys)
+        assert {"数据来源", "覆盖范围"} <= set(keys)
+        # The update frequency is a profile field, not an extra beside it.
+        assert not {"更新周期", "update_frequency"} & set(keys)
         assert 1 <= len(dataset["resources"]) <= 3
 
 

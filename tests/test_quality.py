@@ -216,6 +216,12 @@ def test_a_cn_gov_resource_gains_spatial_points_from_an_extra():
     assert "spatial" not in missing_ids(score_dataset(dataset))
 
 
+@pytest.mark.parametrize("key", ["覆盖范围", "空间范围"])
+def test_a_chinese_coverage_extra_counts_as_spatial_coverage(key):
+    dataset = enterprise_registry(extras=[{"key": key, "value": "全省"}])
+    assert "spatial" not in missing_ids(score_dataset(dataset))
+
+
 def test_a_cn_gov_resource_without_opening_type_loses_the_access_restriction_points():
     result = score_dataset(enterprise_registry(open_type=None, open_condition=None))
     assert {"access_rights", "access_rights_vocabulary"} <= missing_ids(result)

@@ -118,6 +118,31 @@ def test_english_is_switchable_and_remembered(client, catalog):
     assert "关于本门户" in text(client.get("/about"))
 
 
+@pytest.mark.parametrize(
+    ("accept", "lang"),
+    [
+        ("en-US,en;q=0.9", "en"),
+        ("en-GB", "en"),
+        ("zh-CN,zh;q=0.9,en;q=0.8", "zh-Hans"),
+        ("zh-TW", "zh-Hans"),
+        ("fr-FR,fr;q=0.9", "zh-Hans"),
+        ("fr;q=0.9,en;q=0.5", "en"),
+    ],
+)
+def test_a_first_visit_follows_the_browsers_language(client, catalog, accept, lang):
+    response = client.get("/", headers={"Accept-Language": accept})
+    assert f'<html lang="{lang}">' in text(response)
+    assert "Accept-Language" in response.headers["Vary"]
+
+
+def test_a_chosen_language_outranks_the_browsers(client, catalog):
+    client.get("/lang/zh?next=/")
+    page = text(client.get("/dataset", headers={"Accept-Language": "en-US,en"}))
+    assert '<html lang="zh-Hans">' in page
+    english = text(client.get("/about?lang=en", headers={"Accept-Language": "zh-CN"}))
+    assert '<html lang="en">' in english
+
+
 def test_language_link_refuses_offsite_redirects(client):
     response = client.get("/lang/en?next=//evil.example.com/")
     assert response.headers["Location"] == "/"

@@ -633,11 +633,8 @@ def _tags(subject: Subject, city: City | None) -> list[dict[str, str]]:
 
 
 def _extras(subject: Subject, variant: _Variant, area: str, source: str) -> list[dict[str, str]]:
-    freq_zh, freq_en = FREQUENCIES[subject.freq]
     region = variant.city.code if variant.city else PROVINCE_CODE
     return [
-        {"key": "更新周期", "value": freq_zh},
-        {"key": "update_frequency", "value": freq_en},
         {"key": "数据来源", "value": source},
         {"key": "覆盖范围", "value": area},
         {"key": "行政区划代码", "value": region},

@@ -33,14 +33,17 @@ log = logging.getLogger(__name__)
 
 
 def select_locale() -> str:
-    """?lang= (a shareable link), then the remembered cookie, then Chinese."""
+    """?lang= (a shareable link), then the remembered cookie, then the browser's
+    Accept-Language on a first visit, then Chinese."""
     wanted = g.get("portal_locale")
     if wanted:
         return wanted
     for value in (request.args.get("lang"), request.cookies.get(COOKIE)):
         if value in LOCALES:
             return value
-    return DEFAULT_LOCALE
+    # zh-CN, zh-TW and en-GB match on their first subtag; a browser asking for neither
+    # language (fr) gets the default.
+    return request.accept_languages.best_match(LOCALES, DEFAULT_LOCALE)
 
 
 def current_locale() -> str:
@@ -96,6 +99,8 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def remember_language(response):  # noqa: ANN001, ANN202
+        if not request.args.get("lang") and not request.cookies.get(COOKIE):
+            response.vary.add("Accept-Language")  # caches keep one copy per language
         wanted = request.args.get("lang")
         if wanted in LOCALES and request.cookies.get(COOKIE) != wanted:
             secure = app.config.get("SESSION_COOKIE_SECURE", False)

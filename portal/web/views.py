@@ -178,6 +178,17 @@ def profile_rows(dataset: dict[str, Any]) -> tuple[Any, list[dict[str, Any]]]:
     return profile, rows
 
 
+def shown_extras(dataset: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The extras the page lists: not the profile's own storage (profile:...) and not one that
+    repeats a field shown above under another name (update_frequency beside 更新周期)."""
+    shown = set().union(*(row["field"].names() for row in rows))
+    return [
+        e
+        for e in dataset.get("extras") or []
+        if not e["key"].startswith("profile:") and e["key"] not in shown
+    ]
+
+
 def activity_for(dataset: dict[str, Any]) -> list[dict[str, Any]]:
     try:
         items = call("package_activity_list", action_context(), {"id": dataset["id"], "limit": 20})
@@ -208,7 +219,7 @@ def dataset_page(name: str) -> str:
         dataset=dataset,
         profile=profile,
         profile_rows=rows,
-        extras=[e for e in dataset.get("extras") or [] if not e["key"].startswith("profile:")],
+        extras=shown_extras(dataset, rows),
         activity=activity_for(dataset),
         site=site,
         jsonld=dataset_jsonld(dataset, page_url, site),

@@ -295,3 +295,35 @@ def test_citizen_filters_sorts_and_charts_a_datastore_table(page, live_server):
     )
     assert page.locator("#chart svg").count() == 1
     assert axe_violations(page) == []
+
+
+# Words of table headers split over two lines: a header cell whose word is wider than the cell.
+SPLIT_HEADERS = """() => [...document.querySelectorAll('th')].filter(th => {
+    const range = document.createRange();
+    range.selectNodeContents(th);
+    const words = th.innerText.split(/\\s+/).filter(Boolean);
+    return th.children.length === 0 && words.length === 1 && range.getClientRects().length > 1;
+}).map(th => th.innerText)"""
+# Code blocks whose text runs past their box (hidden behind a scroll bar or clipped).
+CLIPPED_CODE = """() => [...document.querySelectorAll('pre')]
+    .filter(pre => pre.scrollWidth > pre.clientWidth + 1).map(pre => pre.innerText.slice(0, 40))"""
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_english_dataset_pages_wrap_cleanly(browser, live_server, width):
+    found = api(live_server, "package_search", fq="type:cn-gov", rows=1)["results"]
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": width, "height": 900},
+        locale="en-US",
+    )
+    page = context.new_page()
+    dataset = found[0] if found else api(live_server, "package_search", rows=1)["results"][0]
+    for path in (f"/dataset/{dataset['name']}", "/api-help"):
+        page.goto(path)  # no ?lang: the browser's Accept-Language picks English
+        assert page.locator("html").get_attribute("lang") == "en", path
+        assert page.evaluate(SPLIT_HEADERS) == [], path
+        assert page.evaluate(CLIPPED_CODE) == [], path
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, (path, overflow)
+    context.close()
