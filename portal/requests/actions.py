@@ -63,7 +63,7 @@ def _support_counts(context: Context, ids: list[str]) -> dict[str, int]:
         .where(DataRequestSupport.request_id.in_(ids))
         .group_by(DataRequestSupport.request_id)
     )
-    return dict(rows.tuples().all())
+    return {request_id: count for request_id, count in rows}
 
 
 def _supported(context: Context, ids: list[str]) -> set[str]:
