@@ -24,6 +24,7 @@ from portal.catalog.models import (
 )
 from portal.database import Base
 from portal.datastore.models import DatastoreStatus
+from portal.requests.models import DataRequest, DataRequestSupport
 from portal.search.models import SearchOutbox
 from portal.stats.models import DownloadCount
 
@@ -31,6 +32,8 @@ __all__ = [
     "Activity",
     "ApiToken",
     "Base",
+    "DataRequest",
+    "DataRequestSupport",
     "Dataset",
     "DatastoreStatus",
     "DownloadCount",

@@ -35,6 +35,7 @@ PAGE_MODULES = (
     "portal.web.publisher",
     "portal.web.harvest",
     "portal.web.accounts",
+    "portal.web.datarequests",
 )
 
 

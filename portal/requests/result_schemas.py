@@ -1,0 +1,60 @@
+"""marshmallow *output* schemas of the data request actions, for the OpenAPI document (RESULTS
+below; see portal.result_schemas). Keep in step with portal.requests.actions._request_dict."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import fields as mf
+
+from portal.result_schemas import NullStr, ResultSchema, Str, Timestamp
+
+
+class DataRequestOrganizationSchema(ResultSchema):
+    id = Str()
+    name = Str()
+    title = Str()
+    title_en = NullStr()
+
+
+class DataRequestSchema(ResultSchema):
+    id = Str()
+    title = Str()
+    description = Str()
+    user_id = NullStr(metadata={"description": "The requester (null once the account is gone)."})
+    user_name = NullStr()
+    organization_id = NullStr(metadata={"description": "The department asked, if any."})
+    organization = mf.Nested(DataRequestOrganizationSchema, required=True, allow_none=True)
+    state = Str(metadata={"description": "open, planned, published or refused"})
+    answer = NullStr(metadata={"description": "The department's answer (the reason if refused)."})
+    dataset_id = NullStr(metadata={"description": "The published dataset, when published."})
+    dataset_name = NullStr()
+    dataset_url = NullStr()
+    support_count = mf.Integer(required=True)
+    supported = mf.Boolean(
+        required=True, metadata={"description": "Whether the caller supports this request."}
+    )
+    created = Timestamp(required=True)
+    answered = Timestamp(required=True, allow_none=True)  # the first answer's
+    modified = Timestamp(required=True)
+    response_time = mf.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Seconds from the request to its first answer; null if none."},
+    )
+
+
+class DataRequestListSchema(ResultSchema):
+    count = mf.Integer(required=True, metadata={"description": "Matching requests, all pages."})
+    results = mf.List(mf.Nested(DataRequestSchema), required=True)
+
+
+RESULTS: dict[str, Any] = {
+    "datarequest_create": DataRequestSchema,
+    "datarequest_show": DataRequestSchema,
+    "datarequest_list": DataRequestListSchema,
+    "datarequest_support": DataRequestSchema,
+    "datarequest_unsupport": DataRequestSchema,
+    "datarequest_answer": DataRequestSchema,
+    "datarequest_delete": None,
+}
