@@ -17,7 +17,8 @@ What is recognised, and why it is drawn where it is:
   like a card (UnionPay and other 6, Visa 4, Mastercard 51–55 / 2221–2720 with 16 digits, JCB 35,
   domestic 95); a value that is a valid resident ID is an ID, not a card, and an 18-digit
   value shaped like one (province, birth date) with a wrong check character is neither,
-  unless the column header names a card.
+  unless it starts with a large bank's card prefix or the column header names a card.
+  Landlines (0591-87654321) are not flagged: the ones in public tables are offices'.
 - email: local@domain.tld.
 - passport: E or G and 8 digits, or E, a letter and 7 digits (ordinary passports).
 - travel_permit: H/M and 8 or 10 digits (Hong Kong / Macao residents' permit), C and 8
@@ -56,6 +57,13 @@ _ID_CHECK = "10X98765432"
 _SCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _SCC_VALUE = {c: i for i, c in enumerate(_SCC_CHARS)}
 _SCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+# Six-digit card prefixes of the large mainland banks (ICBC, ABC, BOC, CCB, BoCom, CMB, PSBC,
+# CITIC): the tie-breaker for an 18-digit number that is shaped like an ID.
+KNOWN_CARD_PREFIXES = frozenset(
+    "622202 622208 621226 621225 955880 427020 427028 622848 622845 622846 621661 621660 "
+    "456351 601382 621700 436742 436745 622700 622280 622260 622262 622588 622575 621286 "
+    "621799 622188 622690".split()
+)
 _DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 _NOT_ALNUM_BEFORE = r"(?<![0-9A-Za-z])"
@@ -175,14 +183,17 @@ def _classify_long(token: str, hints: Collection[str]) -> str | None:
     """resident_id, bank_card or None for a run of 15–19 digits (or 17 and an X)."""
     public_code = "social_credit_code" in hints and is_social_credit_code(token)
     if is_resident_id(token) and not public_code:
-        if not ("bank_card" in hints and token.isdigit() and is_bank_card(token)):
+        # "IDCard" also says card: only a header naming a card and not an ID makes it one.
+        card_column = "bank_card" in hints and "resident_id" not in hints
+        if not (card_column and token.isdigit() and is_bank_card(token)):
             return "resident_id"
     if not token.isdigit() or public_code or not is_bank_card(token):
         return None
     if len(token) == 18 and _id_shaped(token) and "bank_card" not in hints:
         # Province and birth date but a wrong check character: a mistyped ID or a code
-        # built like one far more often than one of the rare 18-digit cards.
-        return None
+        # built like one far more often than one of the rare 18-digit cards, unless it
+        # starts with a major bank's card prefix.
+        return "bank_card" if token[:6] in KNOWN_CARD_PREFIXES else None
     return "bank_card"
 
 
