@@ -118,6 +118,14 @@ def test_a_mobile_number_inside_a_chinese_sentence_is_found():
     assert [(m.detector, m.text) for m in matches] == [("mobile", "13912345678")]
 
 
+def test_full_width_digits_are_read_as_digits():
+    text = "联系电话：１３８１２３４５６７８，身份证１１０１０５１９４９１２３１００２Ｘ。"
+    matches = find_matches(text)
+    assert [(m.detector, m.text) for m in matches] == [
+        ("mobile", "13812345678"), ("resident_id", "11010519491231002X")]
+    assert mask_text(text) == "联系电话：138****5678，身份证110105********002X。"
+
+
 @pytest.mark.parametrize("text", [
     "138123456789", "013812345678", "12812345678", "1381234567", "8613812345678",
     "订单号2138123456789", "A13812345678",

@@ -75,11 +75,12 @@ _NUMERIC = re.compile(
     r"|(?P<phone>(?:(?:\+|00)86[ -]?)?1[3-9]\d(?:\d{8}|[ -]\d{4}[ -]\d{4}))"
     r"|(?P<card>\d{4}(?P<sep>[ -])\d{4}(?P=sep)\d{4}(?P=sep)\d{4}(?:(?P=sep)?\d{1,3})?)"
     r"|(?P<passport>[EG]\d{8}|E[A-HJ-NP-Z]\d{7})"
-    r"|(?P<permit>[HM]\d{10}|[HM]\d{8}|C[0-9A-HJ-NP-Z]\d{7}|L\d{8}))" + _NOT_ALNUM_AFTER
+    r"|(?P<permit>[HM]\d{10}|[HM]\d{8}|C[0-9A-HJ-NP-Z]\d{7}|L\d{8}))" + _NOT_ALNUM_AFTER,
+    re.ASCII,
 )
 # Cheap gate: every numeric candidate holds at least 7 digits in a row, or a phone/card
 # written in groups (138 1234 5678, 6222 0212 ...): most cells (amounts, dates, counts) fail it.
-_NUMERIC_GATE = re.compile(r"\d(?:\d{6}|\d\d[ -]\d{4}[ -]\d{4})")
+_NUMERIC_GATE = re.compile(r"\d(?:\d{6}|\d\d[ -]\d{4}[ -]\d{4})", re.ASCII)
 # Where _NUMERIC can match: a run of the characters it is made of. Both patterns start with a
 # character class, which lets the regex engine skip Chinese text at C speed instead of trying
 # _NUMERIC's lookbehind and five alternatives at every position of a long sentence.
@@ -94,10 +95,15 @@ _NUM = r"(?:\d+|[一二三四五六七八九十]+)"
 _ADDRESS = re.compile(
     rf"[路街巷弄道]\s*\d+(?:-\d+)?\s*号(?:院)?[^，。；,;]{{0,15}}?{_NUM}\s*(?:栋|幢|号楼|单元|室|层|楼)"
     rf"(?:\s*{_NUM}\s*(?:单元|室|层|楼|号))*"
-    rf"|{_NUM}\s*(?:栋|幢|号楼)\s*(?:{_NUM}\s*单元\s*)?\d{{2,5}}\s*(?:室|号)?"
+    rf"|{_NUM}\s*(?:栋|幢|号楼)\s*(?:{_NUM}\s*单元\s*)?\d{{2,5}}\s*(?:室|号)?",
+    re.ASCII,
 )
 _ADDRESS_GATE = ("室", "单元", "栋", "幢", "号楼")
-_TAIWAN_PERMIT = re.compile(r"\d{8}")
+_TAIWAN_PERMIT = re.compile(r"\d{8}", re.ASCII)
+# Full-width forms (１３８…, Ｘ, ＠) are read as their ASCII twins, one character for one so
+# the positions of the matches stay those of the text given.
+_FULL_WIDTH_DIGIT = re.compile("[\uff10-\uff19]")
+_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +241,7 @@ def _numeric_in(text: str, start: int, end: int, hints: Collection[str]) -> list
     return found
 
 
-_DOCUMENT_GATE = re.compile(r"[EGHMCL][0-9A-Z]\d{6}")
+_DOCUMENT_GATE = re.compile(r"[EGHMCL][0-9A-Z]\d{6}", re.ASCII)
 
 
 def _has_document_number(text: str) -> bool:
@@ -272,6 +278,8 @@ def taiwan_permit_matches(text: str) -> list[Match]:
 def find_matches(text: str, hints: Collection[str] = ()) -> list[Match]:
     """Every personal-information match in a text; hints are detector names (and
     "social_credit_code") suggested by its column header, used only to break ties."""
+    if not text.isascii() and _FULL_WIDTH_DIGIT.search(text):
+        text = text.translate(_HALF_WIDTH)
     found = numeric_matches(text, hints)
     if "@" in text:
         found += email_matches(text)

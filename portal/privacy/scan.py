@@ -29,7 +29,8 @@ class Finding:
     share: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"detector": self.detector, "severity": self.severity, "count": self.count,
+        return {"detector": self.detector, "label": BY_NAME[self.detector].label,
+                "severity": self.severity, "count": self.count,
                 "share": round(self.share, 4), "samples": list(self.samples)}
 
 
