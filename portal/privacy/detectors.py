@@ -12,13 +12,13 @@ What is recognised, and why it is drawn where it is:
   year) and a birth date from 1900 up to today; or 15 digits (the legacy form, no check digit)
   with a province code and a YYMMDD date read as 19YY.
 - mobile: 1[3-9] and nine more digits, bare or after +86 / 0086, written straight or 3-4-4
-  with spaces or hyphens; a longer digit run does not contain a phone.
+  with spaces or hyphens; a longer digit run does not contain a phone. Landlines
+  (0591-87654321) are not flagged: the ones in public tables are offices'.
 - bank_card: 16–19 digits (straight, or in groups of four) passing the Luhn check and starting
   like a card (UnionPay and other 6, Visa 4, Mastercard 51–55 / 2221–2720 with 16 digits, JCB 35,
   domestic 95); a value that is a valid resident ID is an ID, not a card, and an 18-digit
   value shaped like one (province, birth date) with a wrong check character is neither,
   unless it starts with a large bank's card prefix or the column header names a card.
-  Landlines (0591-87654321) are not flagged: the ones in public tables are offices'.
 - email: local@domain.tld.
 - passport: E or G and 8 digits, or E, a letter and 7 digits (ordinary passports).
 - travel_permit: H/M and 8 or 10 digits (Hong Kong / Macao residents' permit), C and 8
@@ -34,6 +34,7 @@ A unified social credit code (GB 32100, 18 characters) is public and never flagg
 All-digit codes can pass the ID or card check by chance; a value that passes both is taken as
 personal (a missed ID costs more than a false block), unless the column header names a credit
 code: header hints break ties, they are never needed to find IDs, phones or cards.
+Full-width digits and letters (１３８…, Ｘ) count as their ASCII forms.
 """
 
 from __future__ import annotations
@@ -78,8 +79,9 @@ _NUMERIC = re.compile(
     r"|(?P<permit>[HM]\d{10}|[HM]\d{8}|C[0-9A-HJ-NP-Z]\d{7}|L\d{8}))" + _NOT_ALNUM_AFTER,
     re.ASCII,
 )
-# Cheap gate: every numeric candidate holds at least 7 digits in a row, or a phone/card
-# written in groups (138 1234 5678, 6222 0212 ...): most cells (amounts, dates, counts) fail it.
+# Cheap gate: every numeric candidate (passports and permits too) holds at least 7 digits in a
+# row, or is a phone/card written in groups (138 1234 5678, 6222 0212 ...): most cells
+# (amounts, dates, counts) fail it.
 _NUMERIC_GATE = re.compile(r"\d(?:\d{6}|\d\d[ -]\d{4}[ -]\d{4})", re.ASCII)
 # Where _NUMERIC can match: a run of the characters it is made of. Both patterns start with a
 # character class, which lets the regex engine skip Chinese text at C speed instead of trying
@@ -191,14 +193,14 @@ def is_bank_card(digits: str) -> bool:
 def _classify_long(token: str, hints: Collection[str]) -> str | None:
     """resident_id, bank_card or None for a run of 15–19 digits (or 17 and an X)."""
     public_code = "social_credit_code" in hints and is_social_credit_code(token)
+    # "IDCard" also says card: only a header naming a card and not an ID makes it one.
+    card_column = "bank_card" in hints and "resident_id" not in hints
     if is_resident_id(token) and not public_code:
-        # "IDCard" also says card: only a header naming a card and not an ID makes it one.
-        card_column = "bank_card" in hints and "resident_id" not in hints
         if not (card_column and token.isdigit() and is_bank_card(token)):
             return "resident_id"
     if not token.isdigit() or public_code or not is_bank_card(token):
         return None
-    if len(token) == 18 and _id_shaped(token) and "bank_card" not in hints:
+    if len(token) == 18 and not card_column and _id_shaped(token):
         # Province and birth date but a wrong check character: a mistyped ID or a code
         # built like one far more often than one of the rare 18-digit cards, unless it
         # starts with a major bank's card prefix.
@@ -213,7 +215,7 @@ def _id_shaped(token: str) -> bool:
 
 def numeric_matches(text: str, hints: Collection[str] = ()) -> list[Match]:
     """IDs, phones, cards, passports and permits in a text, validated."""
-    if not _NUMERIC_GATE.search(text) and not _has_document_number(text):
+    if not _NUMERIC_GATE.search(text):
         return []
     found = []
     for span in _SPAN.finditer(text):
@@ -238,14 +240,6 @@ def _numeric_in(text: str, start: int, end: int, hints: Collection[str]) -> list
         if kind:
             found.append(Match(kind, token, m.start(), m.end()))
     return found
-
-
-_DOCUMENT_GATE = re.compile(r"[EGHMCL][0-9A-Z]\d{6}", re.ASCII)
-
-
-def _has_document_number(text: str) -> bool:
-    # Passports and permits hold letters, so the digit-run gate alone would miss "E1234567x".
-    return _DOCUMENT_GATE.search(text) is not None
 
 
 def email_matches(text: str) -> list[Match]:
@@ -325,7 +319,7 @@ def header_hints(header: str) -> frozenset[str]:
     """The detectors (and "social_credit_code") a column header suggests."""
     hints = {d.name for d in DETECTORS if d.header_hint.search(header or "")}
     if _CREDIT_CODE_HINT.search(header or ""):
-        # "统一社会信用代码" is not an ID column even though 代码 looks like 证件号 to no one.
+        # Only a tie-breaker: an all-digit value valid both as an ID and as a credit code.
         hints.add("social_credit_code")
     return frozenset(hints)
 
