@@ -11,6 +11,8 @@ from datetime import date, timedelta
 import pytest
 
 from portal.privacy import (
+    BY_NAME,
+    DETECTORS,
     find_matches,
     is_resident_id,
     is_social_credit_code,
@@ -206,6 +208,22 @@ def test_licence_plates_and_home_addresses_are_warnings():
     assert detectors_in("福州市中山路1号") == set()
     report = scan_table(["住址"], [["解放路12号3栋501室"]])
     assert report.columns[0].findings[0].severity == "warn" and not report.blocked
+
+
+def test_site_filing_numbers_are_neither_plates_nor_personal():
+    for text in ("京ICP备12345678号", "闽公网安备 35010202000123号", "粤B2-20090059"):
+        assert find_matches(text) == []
+
+
+def test_each_detector_finds_only_its_own_kind():
+    text = "电话13812345678，身份证11010519491231002X，邮箱li@example.cn，车牌浙A12345"
+    assert BY_NAME["mobile"].find(text) == ["13812345678"]
+    assert BY_NAME["resident_id"].find(text) == ["11010519491231002X"]
+    assert BY_NAME["email"].find(text) == ["li@example.cn"]
+    assert BY_NAME["licence_plate"].find(text) == ["浙A12345"]
+    assert {d.severity for d in DETECTORS if d.name in ("licence_plate", "address")} == {"warn"}
+    assert {d.severity for d in DETECTORS if d.name not in ("licence_plate", "address")} == {
+        "block"}
 
 
 def test_mask_keeps_the_first_six_and_last_four_characters():
