@@ -281,6 +281,11 @@ RESULTS: dict[str, Any] = {
     "package_delete": None,
     "package_list": NAMES,
     "package_patch": PackageSchema,
+    "package_revise": {
+        "type": "object",
+        "description": "{\"package\": the revised dataset, as package_show gives it}, "
+        "narrowed to the paths `include` names when it is given.",
+    },
     "package_show": PackageSchema,
     "package_trash_list": TrashListSchema,
     "package_update": PackageSchema,

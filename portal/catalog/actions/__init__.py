@@ -7,6 +7,7 @@ from portal.catalog.actions import (  # noqa: F401
     previews,
     profiles,
     resources,
+    revise,
     trash,
     vocabulary,
 )
