@@ -105,7 +105,7 @@ def test_editor_creates_fixes_uploads_publishes(page, live_server, browser, tmp_
     assert page.locator(".resource", has_text="站点表").is_visible()
     assert page.locator(".state-draft").is_visible()
     # Not public while a draft.
-    anonymous = browser.new_context(base_url=live_server.url)
+    anonymous = browser.new_context(base_url=live_server.url, locale="zh-CN")
     other = anonymous.new_page()
     other.goto("/dataset?q=浏览器测试公交站点")
     assert other.locator("a[href='/dataset/browser-bus-stops']").count() == 0
@@ -181,7 +181,10 @@ def test_no_serious_accessibility_violations_on_the_forms(page, live_server):
 @pytest.mark.parametrize("width", [1280, 375])
 def test_screenshots(browser, live_server, artifacts: Path, width: int):
     context = browser.new_context(
-        base_url=live_server.url, viewport={"width": width, "height": 900}, device_scale_factor=1
+        base_url=live_server.url,
+        viewport={"width": width, "height": 900},
+        device_scale_factor=1,
+        locale="zh-CN",
     )
     page = context.new_page()
     found = api(live_server, "package_search", q="公交", rows=1, fq="res_format:CSV")
@@ -222,7 +225,9 @@ def test_search_page_server_time(live_server, artifacts: Path):
 
 
 def test_department_pages_fit_a_phone(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 375, "height": 800})
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 375, "height": 800}, locale="zh-CN"
+    )
     page = context.new_page()
     log_in(page)
     pages = ("/dashboard", "/dataset/new?type=cn-gov", "/user/tokens", "/dashboard/deleted")
