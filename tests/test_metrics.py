@@ -7,13 +7,18 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import subprocess
+import sys
+import urllib.request
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from conftest import create_dataset, make_user
 from flask import Flask
 from flask.testing import FlaskClient
+from live_server import LivePortal, free_port, portal_env, stop, wait_for_health
 from prometheus_client.parser import text_string_to_metric_families
 
 from portal import create_app
@@ -23,6 +28,10 @@ from portal.datastore.models import DatastoreStatus
 from portal.jobs.queue import TASKS, TaskSpec
 from portal.request_log import StderrHandler, log
 from portal.search.models import SearchOutbox
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN_CONF = ROOT / "docker" / "gunicorn.conf.py"
+LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # no environment proxies
 
 
 def scrape(client: FlaskClient) -> dict[tuple[str, frozenset], float]:
@@ -220,3 +229,54 @@ def test_each_request_logs_one_json_line_without_secrets(
     assert line["user_id"] == person.user.id
     assert person.token not in err and "@example.gov.cn" not in err and "127.0.0.1" not in err
     assert "公交" not in err  # no query strings either
+
+
+@pytest.mark.server
+def test_the_gunicorn_config_adds_up_every_workers_requests(tmp_path: Path) -> None:
+    """docker/gunicorn.conf.py with two workers: whichever answers /metrics counts the
+    requests of both (PROMETHEUS_MULTIPROC_DIR), and the log is JSON lines only."""
+    port = free_port()
+    instance = tmp_path / "instance"
+    env = portal_env(instance, port, {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prom")})
+    env |= {"PORTAL_WORKERS": "2", "PORTAL_LINKCHECK": "0"}
+    portal = LivePortal(f"http://127.0.0.1:{port}", "", instance, port, tmp_path / "log", 2, env)
+    portal.portal("db", "upgrade")
+    command = [str(Path(sys.executable).parent / "gunicorn"), "--config", str(GUNICORN_CONF)]
+    command += ["--bind", f"127.0.0.1:{port}", "wsgi:app"]
+    with open(portal.log_path, "wb") as log_file:
+        portal.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    try:
+        wait_for_health(portal)
+        search = f"{portal.url}/api/3/action/package_search?q=%E5%85%AC%E4%BA%A4"
+        for _ in range(12):
+            LOCAL.open(search, timeout=10).read()
+        for _ in range(4):  # each scrape may land on either worker
+            text = LOCAL.open(f"{portal.url}/metrics", timeout=10).read().decode()
+            samples = {
+                (sample.name, frozenset(sample.labels.items())): sample.value
+                for family in text_string_to_metric_families(text)
+                for sample in family.samples
+            }
+            ok = {"endpoint": "action:package_search", "method": "GET", "status": "200"}
+            assert value(samples, "portal_http_requests_total", **ok) == 12
+    finally:
+        stop(portal)
+    lines = [line for line in portal.log().splitlines() if line.strip()]
+    records = [json.loads(line) for line in lines]
+    assert (
+        sum(
+            record["endpoint"] == "action:package_search"
+            for record in records
+            if record["logger"] == "portal.request"
+        )
+        == 12
+    )
+    assert "%E5%85%AC" not in portal.log()  # no query strings (gunicorn's access log is off)
