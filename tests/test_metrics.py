@@ -280,3 +280,19 @@ def test_the_gunicorn_config_adds_up_every_workers_requests(tmp_path: Path) -> N
         == 12
     )
     assert "%E5%85%AC" not in portal.log()  # no query strings (gunicorn's access log is off)
+
+
+def test_a_retried_job_counts_each_error_but_fails_once(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fails() -> None:
+        raise RuntimeError("接口超时")
+
+    monkeypatch.setitem(TASKS, "test.retried", TaskSpec("test.retried", fails, 1, 0))
+    try:
+        app.extensions["portal.queue"].enqueue("test.retried")
+    except Exception:  # huey may hand the last error to the caller
+        pass
+    samples = scrape(app.test_client())
+    assert value(samples, "portal_job_errors_total", task="test.retried") == 2
+    assert value(samples, "portal_jobs_failed_total", task="test.retried") == 1
