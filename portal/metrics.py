@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator
 from flask import Blueprint, Flask, Response, current_app, request
 from huey import signals
 from huey.api import Task
+from huey.storage import BaseStorage
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -185,7 +186,7 @@ class PortalCollector(Collector):
         yield up
 
 
-def count_job_error(storage, task: Task) -> None:  # noqa: ANN001
+def count_job_error(storage: BaseStorage, task: Task) -> None:
     """huey's SIGNAL_ERROR handler, in the process running the job (a worker, or the caller
     of a memory:// queue). The counters live in the queue, so every web node reads them."""
     name = task.name if task.name in TASKS else "other"

@@ -296,3 +296,20 @@ def test_a_retried_job_counts_each_error_but_fails_once(
     samples = scrape(app.test_client())
     assert value(samples, "portal_job_errors_total", task="test.retried") == 2
     assert value(samples, "portal_jobs_failed_total", task="test.retried") == 1
+
+
+def test_other_log_records_of_a_request_carry_its_id(
+    json_app: Flask, capsys: pytest.CaptureFixture
+) -> None:
+    def warns() -> str:
+        logging.getLogger("portal.preview").warning("预览生成失败")
+        return "ok"
+
+    json_app.add_url_rule("/warns", view_func=warns)
+    capsys.readouterr()
+    json_app.test_client().get("/warns", headers={"X-Request-ID": "req-7"})
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    warning = next(line for line in lines if line["logger"] == "portal.preview")
+    assert warning["level"] == "warning" and warning["message"] == "预览生成失败"
+    assert warning["request_id"] == "req-7"
+    assert {line["request_id"] for line in lines} == {"req-7"}
