@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import create_dataset, make_user
+from conftest import TEST_DATABASE_URL, _empty_postgres, create_dataset, make_user
 from flask import Flask
 from flask.testing import FlaskClient
 from live_server import LivePortal, free_port, portal_env, stop, wait_for_health
@@ -61,6 +61,8 @@ def queued_app(settings: Settings) -> Iterator[Flask]:
 @pytest.fixture
 def json_app(settings: Settings) -> Iterator[Flask]:
     app = create_app(dataclasses.replace(settings, log_format="json"))
+    if TEST_DATABASE_URL:
+        _empty_postgres(app)
     yield app
     app.extensions["portal.db"].dispose()
     root = logging.getLogger()
