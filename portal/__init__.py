@@ -49,6 +49,7 @@ def load_actions() -> None:
 
 def create_app(settings: Settings | None = None, **overrides) -> Flask:
     """Build a portal app for one instance folder; see portal.config for the settings."""
+    from portal import metrics, request_log
     from portal.api.views import bp as api_bp
     from portal.auth import login
     from portal.catalog.views import bp as catalog_bp
@@ -97,6 +98,8 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.register_blueprint(feeds_bp)
     app.register_blueprint(datastore_bp)  # /datastore/dump/<resource_id>
     app.register_blueprint(health_bp)  # /readyz
+    request_log.init_app(app)  # X-Request-ID, JSON logs (PORTAL_LOG_FORMAT=json)
+    metrics.init_app(app)  # /metrics
     init_web(app, exempt=(api_bp,))  # languages, CSRF (the token-based API is exempt), errors
     if settings.trusted_proxies:
         hops = settings.trusted_proxies

@@ -78,6 +78,11 @@ class Settings:
     smtp_url: str = ""
     # The sender of the portal's mail (PORTAL_MAIL_FROM).
     mail_from: str = "noreply@localhost"
+    # Who may read /metrics (PORTAL_METRICS_TOKEN): empty, only loopback clients not relayed by
+    # a proxy; set, only requests sending it as `Authorization: Bearer <token>` (portal.metrics).
+    metrics_token: str = ""
+    # PORTAL_LOG_FORMAT=json: one JSON object a line, and one line per request (portal.request_log).
+    log_format: str = "text"
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -122,5 +127,7 @@ class Settings:
         values["smtp_url"] = env.get("PORTAL_SMTP_URL", "").strip()
         if env.get("PORTAL_MAIL_FROM"):
             values["mail_from"] = env["PORTAL_MAIL_FROM"].strip()
+        values["metrics_token"] = env.get("PORTAL_METRICS_TOKEN", "").strip()
+        values["log_format"] = env.get("PORTAL_LOG_FORMAT", "text").strip().lower() or "text"
         values.update(overrides)
         return cls(**values)

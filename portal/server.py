@@ -15,6 +15,7 @@ workers, see portal.health).
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -157,7 +158,9 @@ def run_gunicorn(host: str, port: int, workers: int) -> None:
         "threads": 4,
         "limit_request_line": MAX_REQUEST_LINE,
         "timeout": 120,
-        "accesslog": "-",
+        # PORTAL_LOG_FORMAT=json logs each request itself (portal.request_log), without the
+        # client address and query string gunicorn's access line carries.
+        "accesslog": None if os.environ.get("PORTAL_LOG_FORMAT") == "json" else "-",
         # gunicorn's control socket defaults to one path per user, shared by every instance;
         # the portal does not use it, and instances must share nothing.
         "control_socket_disable": True,

@@ -34,5 +34,17 @@ PortalStartError = _launcher.PortalStartError
 PortalStartupWarning = _launcher.PortalStartupWarning
 free_port = _launcher.free_port
 running_portal = _launcher.running_portal
+portal_env = _launcher.portal_env
+wait_for_health = _launcher.wait_for_health
+stop = _launcher.stop
 
-__all__ = ["LivePortal", "PortalStartError", "PortalStartupWarning", "free_port", "running_portal"]
+__all__ = [
+    "LivePortal",
+    "PortalStartError",
+    "PortalStartupWarning",
+    "free_port",
+    "portal_env",
+    "running_portal",
+    "stop",
+    "wait_for_health",
+]
