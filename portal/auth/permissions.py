@@ -2,6 +2,8 @@
 
 Roles in a department: `member` reads its private datasets, `editor` also creates and edits its
 datasets, `admin` also manages the department and its members. Sysadmins may do everything.
+A dataset's collaborators (package_member) hold a role on that one dataset: `member` reads it,
+`editor` also edits it.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from portal.catalog.models import Member
+from portal.catalog.models import Member, PackageMember
 from portal.errors import NotAuthorized, NotFound
 
 if TYPE_CHECKING:
@@ -37,6 +39,28 @@ def user_roles(context: Context) -> dict[str, str]:
 
 def forget_roles(context: Context) -> None:
     context.__dict__.pop("_roles", None)
+    context.__dict__.pop("_collaborations", None)
+
+
+def collaborations(context: Context) -> dict[str, str]:
+    """The datasets the caller collaborates on and as what (cached per context)."""
+    if context.user is None:
+        return {}
+    cache = context.__dict__.get("_collaborations")
+    if cache is None:
+        rows = context.session.execute(
+            select(PackageMember.package_id, PackageMember.capacity).where(
+                PackageMember.user_id == context.user.id
+            )
+        )
+        cache = {package_id: capacity for package_id, capacity in rows}
+        context.__dict__["_collaborations"] = cache
+    return cache
+
+
+def collaborates(context: Context, dataset: Dataset, capacity: str) -> bool:
+    held = collaborations(context).get(dataset.id)
+    return held is not None and _RANK[held] >= _RANK[capacity]
 
 
 def has_role(context: Context, org_id: str | None, role: str) -> bool:
@@ -67,12 +91,16 @@ def can_read_dataset(context: Context, dataset: Dataset) -> bool:
             and dataset.creator_user_id == context.user.id
         )
     if dataset.private:
-        return has_role(context, dataset.owner_org, "member")
+        return has_role(context, dataset.owner_org, "member") or collaborates(
+            context, dataset, "member"
+        )
     return True
 
 
 def can_edit_dataset(context: Context, dataset: Dataset) -> bool:
-    return has_role(context, dataset.owner_org, "editor")
+    return has_role(context, dataset.owner_org, "editor") or collaborates(
+        context, dataset, "editor"
+    )
 
 
 def require(allowed: bool, message: str) -> None:

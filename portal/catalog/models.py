@@ -206,6 +206,38 @@ class Resource(Base):
     dataset: Mapped[Dataset] = relationship(back_populates="resources")
 
 
+class ResourceView(Base):
+    """A way to look at a resource (CKAN's resource views): a table, a chart, an image, a page."""
+
+    __tablename__ = "resource_view"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    resource_id: Mapped[str] = mapped_column(
+        ForeignKey("resource.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    view_type: Mapped[str] = mapped_column(String(100))
+    config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PackageMember(Base):
+    """A collaborator on one dataset (CKAN 2.9's package_member): `member` reads it while it is
+    private, `editor` also edits it, whatever the user's role in its department."""
+
+    __tablename__ = "package_member"
+
+    package_id: Mapped[str] = mapped_column(
+        ForeignKey("dataset.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    capacity: Mapped[str] = mapped_column(String(20))
+    modified: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
 class Activity(Base):
     """Who changed what, with the object as it was after the change."""
 

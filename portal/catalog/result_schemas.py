@@ -250,7 +250,40 @@ class TrashListSchema(ResultSchema):
     results = fields.List(fields.Nested(TrashItemSchema), required=True)
 
 
+class ResourceViewSchema(ResultSchema):
+    id = Str()
+    resource_id = Str()
+    package_id = Str()
+    title = Str()
+    description = Str()
+    view_type = Str(metadata={"example": "datatables_view"})
+    config = fields.Dict(required=True)
+    order = fields.Integer(required=True)
+
+
+class ViewOrderSchema(ResultSchema):
+    id = Str()
+    order = fields.List(fields.String(), required=True)
+
+
+class CollaboratorSchema(ResultSchema):
+    package_id = Str()
+    user_id = Str()
+    capacity = Str(metadata={"example": "editor"})
+    modified = Timestamp(required=True)
+
+
 RESULTS: dict[str, Any] = {
+    "package_collaborator_create": CollaboratorSchema,
+    "package_collaborator_delete": None,
+    "package_collaborator_list": many(CollaboratorSchema),
+    "package_collaborator_list_for_user": many(CollaboratorSchema),
+    "resource_view_create": ResourceViewSchema,
+    "resource_view_delete": None,
+    "resource_view_list": many(ResourceViewSchema),
+    "resource_view_reorder": ViewOrderSchema,
+    "resource_view_show": ResourceViewSchema,
+    "resource_view_update": ResourceViewSchema,
     "current_package_list_with_resources": many(PackageSchema),
     "dataset_purge": None,
     "group_create": GroupSchema,

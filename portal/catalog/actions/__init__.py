@@ -1,6 +1,7 @@
 """Catalog actions, one module per kind of object."""
 
 from portal.catalog.actions import (  # noqa: F401
+    collaborators,
     datasets,
     groups,
     organizations,
@@ -9,5 +10,6 @@ from portal.catalog.actions import (  # noqa: F401
     resources,
     revise,
     trash,
+    views,
     vocabulary,
 )
