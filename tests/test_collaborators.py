@@ -69,3 +69,15 @@ def test_only_the_departments_admins_choose_collaborators(api, cast, private):
 def test_bad_collaborators_are_validation_errors(api, cast, private, fields, key):
     data = {"id": "bus-costs", "user_id": cast.stranger.name, "capacity": "editor", **fields}
     assert key in error(api.post("package_collaborator_create", cast.admin, **data), 409)
+
+
+def test_a_collaborator_finds_the_private_dataset_in_search(api, cast, private):
+    def found(person) -> list[str]:
+        result = api.ok("package_search", person, q="公交运营成本", include_private=True)
+        return [d["name"] for d in result["results"]]
+
+    assert found(cast.stranger) == []
+    api.ok("package_collaborator_create", cast.admin, id="bus-costs",
+           user_id=cast.stranger.name, capacity="member")  # fmt: skip
+    assert found(cast.stranger) == ["bus-costs"]
+    assert found(cast.outsider) == []

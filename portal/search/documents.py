@@ -33,7 +33,8 @@ def permission_labels(dataset: dict[str, Any]) -> list[str]:
             labels.append(f"creator:{dataset['creator_user_id']}")
         return labels
     if dataset.get("private"):
-        return [f"private:{org}"]
+        # dataset:<id> lets the dataset's collaborators find it (package_collaborator_create).
+        return [f"private:{org}", f"dataset:{dataset.get('id')}"]
     return ["public"]
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 
 from portal.actions import Context
-from portal.auth.permissions import editable_org_ids, readable_org_ids
+from portal.auth.permissions import collaborations, editable_org_ids, readable_org_ids
 from portal.catalog.models import Group, Organization
 from portal.errors import SearchError, SearchQueryError
 from portal.search import syntax
@@ -31,6 +31,7 @@ def labels(context: Context, include_private: bool, include_drafts: bool) -> lis
         readable, editable = readable_org_ids(context), editable_org_ids(context)
     if include_private:
         found += [f"private:{org}" for org in sorted(readable)]
+        found += [f"dataset:{package_id}" for package_id in sorted(collaborations(context))]
     if include_drafts and context.user is not None:
         found += [f"draft:{org}" for org in sorted(editable)]
         found.append(f"creator:{context.user.id}")

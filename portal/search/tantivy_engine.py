@@ -64,8 +64,9 @@ def build_schema() -> tantivy.Schema:
 
 
 def schema_fingerprint() -> str:
-    """Changes whenever the indexed fields change (e.g. a profile gains a facet)."""
-    names = ["v4", *TEXT_FIELDS, *sorted(FIELDS)]
+    """Changes whenever the indexed fields or documents change (e.g. a profile gains a facet;
+    v5: private datasets carry a dataset:<id> label for their collaborators)."""
+    names = ["v5", *TEXT_FIELDS, *sorted(FIELDS)]
     return hashlib.sha256(" ".join(names).encode()).hexdigest()[:16]
 
 
