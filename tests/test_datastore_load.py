@@ -118,3 +118,23 @@ def test_deleting_the_resource_drops_its_table(api, cast):
     rid = upload(api, cast.editor, dataset["id"], "a.csv", "站点,客流\n人民广场,1\n".encode())
     api.ok("resource_delete", cast.editor, id=rid)
     assert api.post("datastore_search", resource_id=rid).status_code == 404
+
+
+def test_a_loaded_resource_says_datastore_active_until_its_table_is_dropped(api, cast):
+    dataset = new_dataset(api, cast.editor)
+    data = "站点编号,站点名称\n1,人民广场\n".encode()
+    rid = upload(api, cast.editor, dataset["id"], "站点.csv", data)
+    assert api.ok("resource_show", id=rid)["datastore_active"] is True
+    # Editing the resource's description keeps the flag: only the DataStore sets it.
+    api.ok("resource_patch", cast.editor, id=rid, description="全市地铁站点")
+    shown = api.ok("package_show", id=dataset["id"])["resources"][0]
+    assert shown["datastore_active"] is True and shown["description"] == "全市地铁站点"
+    api.ok("datastore_delete", cast.editor, resource_id=rid, force=True)
+    assert api.ok("resource_show", id=rid)["datastore_active"] is False
+
+
+def test_a_linked_resource_without_a_table_is_not_datastore_active(api, cast):
+    dataset = new_dataset(api, cast.editor)
+    created = api.ok("resource_create", cast.editor, package_id=dataset["id"], name="说明",
+                     url="https://jt.example.gov.cn/readme.pdf", format="PDF")  # fmt: skip
+    assert created["datastore_active"] is False

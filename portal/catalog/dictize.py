@@ -51,6 +51,7 @@ def resource_dictize(resource: Resource, site_url: str) -> dict[str, Any]:
         "created": iso(resource.created),
         "last_modified": iso(resource.last_modified),
         "metadata_modified": iso(resource.metadata_modified),
+        "datastore_active": (resource.extras or {}).get("datastore_active") is True,
     }
     return data
 

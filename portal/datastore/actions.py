@@ -33,7 +33,7 @@ from portal.datastore.engine import (
 )
 from portal.datastore.hooks import source_fingerprint
 from portal.datastore.loader import full_text
-from portal.datastore.models import DONE, DatastoreStatus
+from portal.datastore.models import DONE, DatastoreStatus, mark_active
 from portal.datastore.types import (
     ConversionError,
     canonical,
@@ -299,6 +299,8 @@ def _record_status(
         status.method = "api"
     status.state, status.finished_at = DONE, utcnow()
     status.error = status.error_row = None
+    if model is not None:
+        mark_active(model, True)
     if model is not None and status.method == "api":
         status.fingerprint = source_fingerprint(model)
 
@@ -374,6 +376,9 @@ def datastore_delete(context: Context, data_dict: dict[str, Any]) -> dict[str, A
             db.drop(conn, rid)
         if status is not None:
             context.session.delete(status)
+        model = context.session.get(Resource, rid)
+        if model is not None:
+            mark_active(model, False)
         return {"resource_id": rid}
     filters = dq.parse_filters(info, args["filters"], db.dialect)
     target = _table(info)

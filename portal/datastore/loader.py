@@ -22,7 +22,7 @@ from flask import current_app
 from portal.catalog.models import Resource
 from portal.database import utcnow
 from portal.datastore.engine import TableInfo, open_datastore
-from portal.datastore.models import DONE, ERROR, LOADING, DatastoreStatus
+from portal.datastore.models import DONE, ERROR, LOADING, DatastoreStatus, mark_active
 from portal.datastore.reading import LOAD, Malformed, Table, column_names
 from portal.datastore.types import TEXTUAL, ConversionError, cell_converter, widen
 from portal.files.limits import LimitExceeded
@@ -159,6 +159,9 @@ def load_resource(resource_id: str, fingerprint: str) -> str:
         status = session.get(DatastoreStatus, resource_id)
         if status is None or status.fingerprint != fingerprint:
             return "superseded"
+        resource = session.get(Resource, resource_id)
+        if resource is not None and outcome["state"] == DONE:
+            mark_active(resource, True)
         _set(session, status, finished_at=utcnow(), **outcome)
     log.info("DataStore load of %s: %s (%s rows) in %.2f s", resource_id, outcome["state"],
              outcome.get("rows"), time.monotonic() - started)  # fmt: skip

@@ -4,6 +4,7 @@ rows themselves live in the DataStore database, see portal.datastore.engine)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -34,3 +35,12 @@ class DatastoreStatus(Base):
     queued_at: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+def mark_active(resource: Any, active: bool) -> None:
+    """Set CKAN's `datastore_active` on a resource (kept in its extras, so package_show reads it
+    with no extra query): true once it has a table, false when the table is dropped."""
+    extras = dict(resource.extras or {})
+    if extras.get("datastore_active") is not active:
+        extras["datastore_active"] = active
+        resource.extras = extras

@@ -54,7 +54,11 @@ def apply_resource_fields(resource: Resource, item: dict[str, Any], keep_upload:
         if drops_file and key in FILE_FACTS and value == getattr(resource, key):
             value = None
         setattr(resource, key, value)
+    # datastore_active is the DataStore's to say (portal.datastore.models.mark_active).
+    active = (resource.extras or {}).get("datastore_active")
     resource.extras = item.get("extras") or {}
+    if active is not None:
+        resource.extras = {**resource.extras, "datastore_active": active}
     if not keeps_file:
         resource.url = url
         resource.url_type = None
