@@ -87,3 +87,11 @@ class SearchError(ActionError):
 
     type_name = "Search Error"
     status = 503
+
+
+class DatastoreError(ActionError):
+    """The DataStore database is unreachable: the catalog and its files are fine, the rows are
+    back when it is."""
+
+    type_name = "DataStore Error"
+    status = 503

@@ -170,6 +170,10 @@ class PortalCollector(Collector):
     def __init__(self, app: Flask) -> None:
         self.app = app
 
+    def describe(self) -> list[Metric]:
+        # Without describe, registering would run every probe (database queries) at start-up.
+        return []
+
     def collect(self) -> Iterator[Metric]:
         up = GaugeMetricFamily(
             "portal_metrics_probe_up", "1 when the probe could read its backend.", labels=("probe",)

@@ -16,6 +16,7 @@ against strict rules and then quoted; values are always bound parameters.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import secrets
 from collections.abc import Iterable, Iterator
@@ -25,11 +26,15 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from portal.datastore.types import SQL
+from portal.errors import DatastoreError
 
 if TYPE_CHECKING:
     from flask import Flask
+
+log = logging.getLogger(__name__)
 
 META = "_datastore_tables"
 FULL_TEXT = "_full_text"
@@ -107,7 +112,9 @@ class DatastoreDB:
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
-        with self.engine.begin() as conn:
+        with _reachable():
+            conn = self.engine.connect()
+        with conn, conn.begin():
             yield conn
 
     def placeholder(self) -> str:
@@ -242,11 +249,23 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 def open_datastore(app: Flask) -> DatastoreDB:
-    """The app's DataStore database, opened once."""
+    """The app's DataStore database, opened once (tried again on the next call while it is
+    unreachable)."""
     db = app.extensions.get("portal.datastore")
     if db is None:
         settings = app.extensions["portal.settings"]
         url = settings.datastore_url or f"sqlite:///{settings.instance / 'datastore.db'}"
-        db = DatastoreDB(url)
+        with _reachable():
+            db = DatastoreDB(url)
         app.extensions["portal.datastore"] = db
     return db
+
+
+@contextmanager
+def _reachable() -> Iterator[None]:
+    """A DataStore server that refuses connections is a DatastoreError (503), not a 500."""
+    try:
+        yield
+    except (OperationalError, InterfaceError) as exc:
+        log.warning("DataStore database unreachable: %s", exc)
+        raise DatastoreError("The DataStore database is unreachable; try again shortly.") from None

@@ -25,6 +25,7 @@ from portal.datastore.engine import TableInfo, open_datastore
 from portal.datastore.models import DONE, ERROR, LOADING, DatastoreStatus, mark_active
 from portal.datastore.reading import LOAD, Malformed, Table, column_names
 from portal.datastore.types import TEXTUAL, ConversionError, cell_converter, widen
+from portal.errors import DatastoreError
 from portal.files.limits import LimitExceeded
 from portal.jobs.queue import task
 from portal.net.fetch import FetchError, FetchPolicy, fetch
@@ -151,7 +152,7 @@ def load_resource(resource_id: str, fingerprint: str) -> str:
         outcome["rows"] = load_file(open_datastore(app), resource_id, path, facts["format"])
     except Malformed as exc:
         outcome.update(state=ERROR, error=str(exc), error_row=exc.row)
-    except (LimitExceeded, FetchError, OSError) as exc:
+    except (LimitExceeded, FetchError, OSError, DatastoreError) as exc:
         outcome.update(state=ERROR, error=str(exc))
     finally:
         os.unlink(path)

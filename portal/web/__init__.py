@@ -8,7 +8,7 @@ from flask import Blueprint, Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from portal.errors import NotAuthorized, NotFound
+from portal.errors import DatastoreError, NotAuthorized, NotFound
 from portal.web import i18n, templating
 from portal.web.blueprint import bp
 
@@ -74,6 +74,10 @@ def init_app(app: Flask, exempt: tuple[Blueprint, ...] = ()) -> None:
     @app.errorhandler(NotFound)
     def not_found(exc: NotFound) -> Response:
         return error_page(404, exc)
+
+    @app.errorhandler(DatastoreError)
+    def datastore_down(exc: DatastoreError) -> Response:
+        return error_page(503, exc)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> Response:

@@ -19,7 +19,7 @@ from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 
 from portal.actions import call
-from portal.errors import NotAuthorized, NotFound, ValidationError
+from portal.errors import DatastoreError, NotAuthorized, NotFound, ValidationError
 from portal.request_context import action_context
 
 ROWS_PER_PAGE = 25
@@ -89,8 +89,8 @@ def datastore_info(resource_id: str) -> dict[str, Any] | None:
     """datastore_info, or None when the resource has neither a table nor a load status."""
     try:
         return call("datastore_info", action_context(), {"id": resource_id})
-    except (NotFound, NotAuthorized):
-        return None
+    except (NotFound, NotAuthorized, DatastoreError):
+        return None  # an unreachable DataStore: the page shows the file's own preview
 
 
 def _requested_page() -> int:
