@@ -138,3 +138,38 @@ def test_a_linked_resource_without_a_table_is_not_datastore_active(api, cast):
     created = api.ok("resource_create", cast.editor, package_id=dataset["id"], name="说明",
                      url="https://jt.example.gov.cn/readme.pdf", format="PDF")  # fmt: skip
     assert created["datastore_active"] is False
+
+
+def table_indexes(app, rid):
+    from portal.datastore.engine import open_datastore
+
+    db = open_datastore(app)
+    with db.begin() as conn:
+        return sorted(db.user_indexes(conn, rid)), db.info(conn, rid).primary_key
+
+
+STATIONS = "站点编号,站点名称,所属区县\n1001,人民广场,黄浦区\n1002,陆家嘴,浦东新区\n"
+
+
+def test_indexes_and_primary_key_survive_a_reload_of_the_file(api, app, cast):
+    dataset = new_dataset(api, cast.editor)
+    rid = upload(api, cast.editor, dataset["id"], "站点.csv", STATIONS.encode("gb18030"))
+    api.ok("datastore_create", cast.editor, resource_id=rid, force=True,
+           primary_key=["站点编号"], indexes=["所属区县"])  # fmt: skip
+    before = table_indexes(app, rid)
+    changed = STATIONS + "1003,徐家汇,徐汇区\n"
+    upload(api, cast.editor, dataset["id"], "站点.csv", changed.encode("gb18030"), resource_id=rid)
+    assert api.ok("datastore_search", resource_id=rid)["total"] == 3
+    assert table_indexes(app, rid) == before
+    assert before == ([(["所属区县"], False), (["站点编号"], True)], ["站点编号"])
+
+
+def test_a_reload_that_repeats_the_primary_key_drops_it_and_still_loads(api, app, cast):
+    dataset = new_dataset(api, cast.editor)
+    rid = upload(api, cast.editor, dataset["id"], "站点.csv", STATIONS.encode("gb18030"))
+    api.ok("datastore_create", cast.editor, resource_id=rid, force=True, primary_key=["站点编号"])
+    repeated = STATIONS + "1002,陆家嘴东,浦东新区\n"
+    upload(api, cast.editor, dataset["id"], "站点.csv", repeated.encode("gb18030"), resource_id=rid)
+    assert api.ok("datastore_info", id=rid)["status"]["state"] == "done"
+    assert api.ok("datastore_search", resource_id=rid)["total"] == 3
+    assert table_indexes(app, rid) == ([], [])

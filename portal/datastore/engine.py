@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 
@@ -173,6 +173,16 @@ class DatastoreDB:
         cols = ", ".join(quote(check_field(c)) for c in columns)
         kind = "UNIQUE INDEX" if unique else "INDEX"
         conn.exec_driver_sql(f"CREATE {kind} {quote(tag)} ON {quote(name)} ({cols})")
+
+    def user_indexes(self, conn: Connection, name: str) -> list[tuple[list[str], bool]]:
+        """The (columns, unique) indexes made on a table through datastore_create (the ones on
+        its own `_` columns come with every table)."""
+        found = []
+        for index in inspect(conn).get_indexes(name):
+            columns = [c for c in index["column_names"] if c]
+            if columns and not any(c.startswith("_") for c in columns):
+                found.append((columns, bool(index["unique"])))
+        return found
 
     def save_info(self, conn: Connection, info: TableInfo) -> None:
         conn.execute(text(f"DELETE FROM {quote(META)} WHERE resource_id = :id"),

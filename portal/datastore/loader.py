@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from portal.catalog.models import Resource
 from portal.database import utcnow
@@ -91,8 +92,33 @@ def load_file(db: DatastoreDB, resource_id: str, path: str, fmt: str) -> int:
         )
         old = db.info(conn, resource_id)
         _keep_descriptions(fields, old)
-        db.replace(conn, TableInfo(resource_id, fields), staging)
+        primary_key = _keep_indexes(db, conn, resource_id, staging, fields, old)
+        db.replace(conn, TableInfo(resource_id, fields, primary_key), staging)
     return rows
+
+
+def _keep_indexes(
+    db: DatastoreDB, conn: Any, resource_id: str, staging: str, fields: list, old: Any
+) -> list[str]:
+    """The indexes and primary key a department gave the table (datastore_create) survive a
+    reload of its file, on the columns that are still there; a primary key the new rows
+    repeat is dropped rather than failing the load. Returns the primary key kept."""
+    if old is None:
+        return []
+    names = {f["id"] for f in fields}
+    primary_key = old.primary_key if set(old.primary_key) <= names else []
+    for columns, unique in db.user_indexes(conn, resource_id):
+        if not set(columns) <= names:
+            continue
+        try:
+            with conn.begin_nested():
+                db.create_index(conn, staging, columns, unique=unique)
+        except IntegrityError:
+            log.warning("DataStore reload of %s: %s repeats, no longer unique", resource_id,
+                        columns)  # fmt: skip
+            if columns == primary_key:
+                primary_key = []
+    return primary_key
 
 
 def _keep_descriptions(fields: list[dict[str, Any]], old: TableInfo | None) -> None:
