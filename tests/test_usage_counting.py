@@ -4,11 +4,13 @@ never are, and rare search terms are not shown to the public (stats_search_terms
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from openapi_schema_validator import OAS30ReadValidator
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from portal.api.openapi import build_spec
 from portal.stats import usage
@@ -119,8 +121,6 @@ def test_a_failed_flush_keeps_the_counts_for_the_next_round(client, app, bus, mo
     real = usage._write
 
     def broken(*_args: Any) -> int:
-        from sqlalchemy.exc import OperationalError
-
         raise OperationalError("INSERT", {}, Exception("database is locked"))
 
     monkeypatch.setattr(usage, "_write", broken)
@@ -173,8 +173,6 @@ def test_anonymous_callers_do_not_see_terms_searched_fewer_than_three_times(
 
 def test_search_terms_count_only_the_days_asked_for(client, api, app, cast, bus):
     session = app.extensions["portal.db"].session()
-    from datetime import timedelta
-
     old = today() - timedelta(days=10)
     session.add(SearchTermCount(day=old, term="公交", count=5, results=1))
     session.commit()
@@ -208,3 +206,19 @@ def test_no_flusher_thread_runs_in_a_testing_app(client, app, bus):
     session = app.extensions["portal.db"].session()
     assert session.scalar(select(func.count()).select_from(DatasetViewCount)) == 0
     session.commit()
+
+
+def test_a_serving_app_flushes_from_a_thread_of_its_process_and_at_exit(
+    client, app, bus, monkeypatch
+):
+    started, at_exit = [], []
+    monkeypatch.setattr(usage, "start", lambda *args: started.append(args))
+    monkeypatch.setattr(usage.atexit, "register", lambda *args: at_exit.append(args))
+    app.testing = False
+    visit(client, "/dataset/bus-routes")
+    visit(client, "/dataset/bus-routes")
+    [(name, interval, flush_now)] = started  # one flusher per process, not per request
+    assert name == "portal-usage-flush" and 0 < interval <= 10
+    flush_now()
+    assert stored(app, DatasetViewCount) == [(bus["id"], today(), 2)]
+    assert at_exit == [(flush, app)]

@@ -32,7 +32,7 @@ from collections import Counter
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -113,6 +113,8 @@ class UsageBuffer:
 
 def buffer_of(app: Flask) -> UsageBuffer:
     """This process's buffer (a forked process starts its own), with its flusher running."""
+    # The flusher outlives the request: it must hold the app, not the current_app proxy.
+    app = getattr(app, "_get_current_object", lambda: app)()
     buffer = app.extensions.get(EXTENSION)
     if buffer is not None and buffer.pid == os.getpid():
         return buffer
@@ -126,11 +128,11 @@ def buffer_of(app: Flask) -> UsageBuffer:
     return buffer
 
 
-def count_view(app: Flask, dataset: dict[str, Any]) -> None:
+def count_view(dataset: dict[str, Any]) -> None:
     """Count this request as a view of the dataset's page, when it is one to count."""
     if dataset.get("private") or dataset.get("state") != "active" or not _by_a_person():
         return
-    buffer_of(app).add_view(dataset["id"])
+    buffer_of(current_app).add_view(dataset["id"])
 
 
 def count_search(context: Context, args: dict[str, Any], results: int) -> None:

@@ -212,7 +212,7 @@ def activity_for(dataset: dict[str, Any]) -> list[dict[str, Any]]:
 @bp.get("/dataset/<name>")
 def dataset_page(name: str) -> str:
     dataset = dataset_or_404(name)
-    count_view(current_app, dataset)
+    count_view(dataset)
     profile, rows = profile_rows(dataset)
     site = request.url_root.rstrip("/")
     page_url = f"{site}/dataset/{dataset['name']}"
