@@ -1,5 +1,6 @@
-"""A background thread of a worker process that calls one function every few seconds (the
-heartbeat, the search refresher) until the block that started it ends."""
+"""A background thread that calls one function every few seconds: in a worker process until the
+block that started it ends (the heartbeat, the search refresher), or in any process until it is
+stopped (the usage counts' flusher, portal.stats.usage)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,13 @@ class _Periodic(threading.Thread):
     def run(self) -> None:
         while not self.stopped.wait(self.interval):
             self.call()
+
+
+def start(name: str, interval: float, func: Callable[[], object]) -> Callable[[], None]:
+    """Call `func` every `interval` seconds in a daemon thread; return what stops it."""
+    thread = _Periodic(name, interval, func)
+    thread.start()
+    return thread.stopped.set
 
 
 @contextmanager

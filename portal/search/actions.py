@@ -15,6 +15,7 @@ from portal.fields import LenientSchema
 from portal.search import service
 from portal.search.documents import suggest_tokens
 from portal.search.text import fold
+from portal.stats.usage import count_search
 
 
 class SearchSchema(LenientSchema):
@@ -45,7 +46,10 @@ class AutocompleteSchema(LenientSchema):
 @action(side_effect_free=True, schema=SearchSchema)
 def package_search(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
     """Search datasets with CKAN's q / fq / sort / rows / start / facet parameters."""
-    return service.search(context, validate(SearchSchema(), data_dict))
+    args = validate(SearchSchema(), data_dict)
+    result = service.search(context, args)
+    count_search(context, args, result["count"])  # a visitor's query, for stats_search_terms
+    return result
 
 
 @action(side_effect_free=True, schema=AutocompleteSchema)

@@ -1,9 +1,12 @@
-"""Download statistics actions: `package_popular` (the most downloaded datasets) and
-`package_download_stats` (one dataset's counts: CKAN's `tracking_summary` and more).
+"""Usage statistics actions: `package_popular` (the most downloaded datasets),
+`package_download_stats` (one dataset's counts: CKAN's `tracking_summary` and more),
+`package_view_stats` (its page views) and `stats_search_terms` (what visitors search for).
 
 Visibility comes from the catalog's read actions: package_popular only ranks active public
-datasets and then fetches them through package_search, package_download_stats calls
-package_show first, so nobody learns counts of a dataset they may not see.
+datasets and then fetches them through package_search, package_download_stats and
+package_view_stats call package_show first, so nobody learns counts of a dataset they may not
+see. Search terms are public, but a term searched fewer than MIN_PUBLIC_COUNT times is shown to
+department staff only: one person's query is never published.
 """
 
 from __future__ import annotations
@@ -13,16 +16,18 @@ from typing import Any
 
 from marshmallow import fields
 from marshmallow import validate as v
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 
 from portal.actions import Context, action, call, validate
+from portal.auth.permissions import user_roles
 from portal.catalog.models import Dataset
 from portal.fields import REQUIRED, LenientSchema
 from portal.stats.counting import today
-from portal.stats.models import DownloadCount, DownloadTotal
+from portal.stats.models import DatasetViewCount, DownloadCount, DownloadTotal, SearchTermCount
 
 RECENT_DAYS = 14  # CKAN's tracking_summary "recent"
 BY_DAY_DAYS = 30
+MIN_PUBLIC_COUNT = 3  # searches of a term before anyone but staff sees it
 
 
 class PackagePopularSchema(LenientSchema):
@@ -47,6 +52,23 @@ class PackageDownloadStatsSchema(LenientSchema):
         error_messages=REQUIRED,
         validate=v.Length(min=1, max=100),
         metadata={"description": "The dataset's id or name."},
+    )
+
+
+class StatsSearchTermsSchema(LenientSchema):
+    days = fields.Integer(
+        load_default=30,
+        validate=v.Range(min=1, max=366),
+        metadata={"description": "The last N days (today included)."},
+    )
+    limit = fields.Integer(
+        load_default=20,
+        validate=v.Range(min=1, max=100),
+        metadata={"description": "How many terms to return."},
+    )
+    zero_results = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Only queries whose latest search found no dataset."},
     )
 
 
@@ -140,6 +162,74 @@ def package_download_stats(context: Context, data_dict: dict[str, Any]) -> dict[
         "resources": resources,
         "by_day": [{"day": day.isoformat(), "count": per_day.get(day, 0)} for day in days],
     }
+
+
+@action(side_effect_free=True, schema=PackageDownloadStatsSchema)
+def package_view_stats(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
+    """A dataset's page views: all time, the last 14 days (today included), and per day over
+    the last 30 (oldest first, 0 where none), for everyone who may see the dataset.
+
+    Views by people are counted (not robots, not HEAD requests), per day in UTC, a few
+    seconds late (they are written in batches); views while the dataset is private or a
+    draft are not counted at all."""
+    args = validate(PackageDownloadStatsSchema(), data_dict)
+    dataset = call("package_show", context, {"id": args["id"]})
+    end = today()
+    recent_start = first_day(RECENT_DAYS, end)
+    by_day_start = first_day(BY_DAY_DAYS, end)
+    recent = func.sum(case((DatasetViewCount.day >= recent_start, DatasetViewCount.count), else_=0))
+    total, recent_count = context.session.execute(
+        select(func.sum(DatasetViewCount.count), recent).where(
+            DatasetViewCount.dataset_id == dataset["id"]
+        )
+    ).one()
+    per_day = {
+        day: int(count)
+        for day, count in context.session.execute(
+            select(DatasetViewCount.day, DatasetViewCount.count).where(
+                DatasetViewCount.dataset_id == dataset["id"],
+                DatasetViewCount.day >= by_day_start,
+            )
+        )
+    }
+    days = [by_day_start + timedelta(days=n) for n in range(BY_DAY_DAYS)]
+    return {
+        "total": int(total or 0),
+        "recent": int(recent_count or 0),
+        "by_day": [{"day": day.isoformat(), "count": per_day.get(day, 0)} for day in days],
+    }
+
+
+@action(side_effect_free=True, schema=StatsSearchTermsSchema)
+def stats_search_terms(context: Context, data_dict: dict[str, Any]) -> list[dict[str, Any]]:
+    """The most searched terms of the last `days` days, most searched first (ties by term),
+    each with `count` (searches) and `results` (datasets its latest search found).
+
+    Queries are normalised (trimmed, spaces collapsed, Latin lowercased) and counted from the
+    search page and package_search, first page only, robots left out. By default only terms
+    that found datasets; `zero_results` lists the ones that found none, the catalog's gaps.
+    Terms searched fewer than 3 times in the window are listed for department staff and
+    sysadmins only."""
+    args = validate(StatsSearchTermsSchema(), data_dict)
+    term, day = SearchTermCount.term, SearchTermCount.day
+    window = (
+        select(term, func.sum(SearchTermCount.count).label("count"), func.max(day).label("last"))
+        .where(day >= first_day(args["days"]))
+        .group_by(term)
+        .subquery()
+    )
+    latest = SearchTermCount.results  # of the term's row on its latest day in the window
+    query = select(window.c.term, window.c.count, latest).join(
+        SearchTermCount, and_(term == window.c.term, day == window.c.last)
+    )
+    query = query.where(latest == 0) if args["zero_results"] else query.where(latest > 0)
+    if not (context.is_sysadmin or user_roles(context)):
+        query = query.where(window.c.count >= MIN_PUBLIC_COUNT)
+    query = query.order_by(window.c.count.desc(), window.c.term).limit(args["limit"])
+    return [
+        {"term": name, "count": int(count), "results": int(results)}
+        for name, count, results in context.session.execute(query)
+    ]
 
 
 def _quoted(value: str) -> str:

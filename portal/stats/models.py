@@ -1,5 +1,6 @@
 """Download counts: one row per resource and day, and a running total per dataset (what the
-most-downloaded list sorts on), both counted up by portal.stats.counting.record_download."""
+most-downloaded list sorts on), both counted up by portal.stats.counting.record_download;
+dataset page views and search queries per day, counted in batches by portal.stats.usage."""
 
 from __future__ import annotations
 
@@ -43,3 +44,32 @@ class DownloadTotal(Base):
         String(36), ForeignKey("dataset.id", ondelete="CASCADE"), primary_key=True
     )
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DatasetViewCount(Base):
+    """How often a dataset's page was viewed on one day (UTC), by people (not robots, not
+    HEAD requests), added up in batches by portal.stats.usage. Views of a private or draft
+    dataset are never counted, so no figure built on these rows can reveal one."""
+
+    __tablename__ = "dataset_view_count"
+    __table_args__ = (Index("ix_dataset_view_count_day", "day"),)
+
+    dataset_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("dataset.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SearchTermCount(Base):
+    """How often a normalised query (portal.stats.usage.normalise_query) was searched on one
+    day, and how many datasets it found the last time that day (0: a gap in the catalog).
+
+    Only the query text is kept: no address, no user, nothing that ties it to a person."""
+
+    __tablename__ = "search_term_count"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)  # first: windows scan by day
+    term: Mapped[str] = mapped_column(String(100), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    results: Mapped[int] = mapped_column(Integer, default=0)

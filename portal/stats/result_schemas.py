@@ -1,4 +1,4 @@
-"""marshmallow *output* schemas of the download statistics actions, for the OpenAPI document
+"""marshmallow *output* schemas of the usage statistics actions, for the OpenAPI document
 (RESULTS below; see portal.result_schemas)."""
 
 from __future__ import annotations
@@ -47,7 +47,31 @@ class DownloadStatsResultSchema(DownloadSummarySchema):
     )
 
 
+class ViewStatsResultSchema(ResultSchema):
+    total = fields.Integer(required=True, metadata={"description": "All page views."})
+    recent = fields.Integer(
+        required=True, metadata={"description": "Page views of the last 14 days, today included."}
+    )
+    by_day = fields.List(
+        fields.Nested(DownloadDaySchema),
+        required=True,
+        metadata={"description": "The last 30 days, oldest first; 0 where none."},
+    )
+
+
+class SearchTermSchema(ResultSchema):
+    term = Str(metadata={"description": "The normalised query.", "example": "公交"})
+    count = fields.Integer(
+        required=True, metadata={"description": "Searches for it in the window."}
+    )
+    results = fields.Integer(
+        required=True, metadata={"description": "Datasets its latest search found."}
+    )
+
+
 RESULTS: dict[str, Any] = {
     "package_download_stats": DownloadStatsResultSchema,
+    "package_view_stats": ViewStatsResultSchema,
+    "stats_search_terms": many(SearchTermSchema),
     "package_popular": many(PopularPackageSchema),
 }

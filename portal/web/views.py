@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from portal.actions import Context, call
 from portal.errors import NotAuthorized, NotFound, SearchError, SearchQueryError, ValidationError
 from portal.request_context import action_context
+from portal.stats.usage import count_view
 from portal.web import datatable, lookups
 from portal.web.blueprint import (
     PAGE_SIZE,
@@ -211,6 +212,7 @@ def activity_for(dataset: dict[str, Any]) -> list[dict[str, Any]]:
 @bp.get("/dataset/<name>")
 def dataset_page(name: str) -> str:
     dataset = dataset_or_404(name)
+    count_view(dataset)
     profile, rows = profile_rows(dataset)
     site = request.url_root.rstrip("/")
     page_url = f"{site}/dataset/{dataset['name']}"
