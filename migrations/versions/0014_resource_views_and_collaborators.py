@@ -1,7 +1,7 @@
 """resource views and dataset collaborators
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-04 01:05:00.000000
 
 CKAN's resource_view (how a resource is shown: table, chart, image, web page) and package_member
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = "0014"
-down_revision = "0011"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
