@@ -25,6 +25,7 @@ ACTION_MODULES = (
     "portal.search.actions",
     "portal.site_actions",
     "portal.stats.actions",
+    "portal.stats.reports",
     "harvesters.actions",
 )
 # Each domain's results for the OpenAPI document (portal.result_schemas: a RESULTS dict each).

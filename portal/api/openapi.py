@@ -92,6 +92,7 @@ TAGS = {
     "portal.auth.user_admin": "Users and tokens",
     "portal.site_actions": "Site",
     "portal.stats.actions": "Statistics",
+    "portal.stats.reports": "Statistics",
     "portal.requests.actions": "Data requests",
     "harvesters.actions": "Harvesting",
 }

@@ -69,7 +69,42 @@ class SearchTermSchema(ResultSchema):
     )
 
 
+class FacetCountSchema(ResultSchema):
+    name = Str(metadata={"example": "transport"})
+    display_name = Str(metadata={"example": "省交通运输厅"})
+    count = fields.Integer(required=True)
+
+
+class CatalogStatsSchema(ResultSchema):
+    datasets = fields.Integer(required=True, metadata={"description": "Public datasets."})
+    facets = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.Nested(FacetCountSchema)),
+        required=True,
+        metadata={
+            "description": "Per organization, groups, res_format, license_id, open_type and "
+            "quality: the public datasets of each value, largest first."
+        },
+    )
+
+
+class GrowthMonthSchema(ResultSchema):
+    month = Str(metadata={"example": "2026-11"})
+    new = fields.Integer(required=True, metadata={"description": "Datasets first published."})
+    total = fields.Integer(required=True, metadata={"description": "Public datasets by then."})
+
+
+class UsageMonthSchema(ResultSchema):
+    month = Str(metadata={"example": "2026-11"})
+    downloads = fields.Integer(required=True)
+    views = fields.Integer(required=True, metadata={"description": "Dataset page views."})
+    searches = fields.Integer(required=True)
+
+
 RESULTS: dict[str, Any] = {
+    "stats_catalog": CatalogStatsSchema,
+    "stats_growth": many(GrowthMonthSchema),
+    "stats_usage": many(UsageMonthSchema),
     "package_download_stats": DownloadStatsResultSchema,
     "package_view_stats": ViewStatsResultSchema,
     "stats_search_terms": many(SearchTermSchema),

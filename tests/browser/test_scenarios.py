@@ -332,3 +332,12 @@ def test_english_dataset_pages_wrap_cleanly(browser, live_server, width):
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, (path, overflow)
     context.close()
+
+
+def test_the_statistics_page_draws_its_charts(page):
+    page.goto("/stats")
+    page.wait_for_selector(".chart-box svg")
+    drawn = page.locator(".chart-box svg").count()
+    assert drawn == page.locator(".chart-box").count() >= 4
+    assert "省交通运输厅" in page.locator("#chart-departments-title + .chart-box").inner_html()
+    assert axe_violations(page) == []

@@ -1,0 +1,62 @@
+"""The public statistics: stats_catalog, stats_growth and stats_usage count public datasets
+only; /stats shows every chart's figures as a table in both languages, and each chart's
+figures download as CSV that Excel opens (UTF-8 with a BOM)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from tests.test_stats import add_counts, linked
+from tests.test_web_pages import text
+
+
+def test_the_catalog_figures_count_public_datasets_only(api, app, cast):
+    linked(app, cast, "bus-routes", title="公交线路")
+    linked(app, cast, "bus-costs", title="公交成本", private=True)
+    figures = api.ok("stats_catalog", cast.sysadmin)
+    assert figures["datasets"] == 1
+    assert figures["facets"]["organization"] == [
+        {"name": "transport", "display_name": "省交通运输厅", "count": 1}
+    ]
+    assert figures["facets"]["res_format"][0]["name"] == "CSV"
+
+
+def test_growth_counts_each_months_new_public_datasets_and_the_running_total(api, app, cast):
+    linked(app, cast, "bus-routes")
+    linked(app, cast, "metro-lines")
+    linked(app, cast, "bus-costs", private=True)
+    months = api.ok("stats_growth", months=3)
+    assert len(months) == 3 and months[-1]["new"] == 2 and months[-1]["total"] == 2
+    assert months[0]["month"] < months[1]["month"] < months[2]["month"]
+
+
+def test_usage_counts_downloads_of_public_datasets_per_month(api, app, cast):
+    public = linked(app, cast, "bus-routes")
+    private = linked(app, cast, "bus-costs", private=True)
+    add_counts(app, public, 7)
+    add_counts(app, private, 5)
+    this_month = api.ok("stats_usage", months=1)[0]
+    assert (this_month["downloads"], this_month["views"]) == (7, 0)
+
+
+def test_the_statistics_page_shows_the_figures_in_both_languages(client, app, cast):
+    dataset = linked(app, cast, "bus-routes", title="公交线路")
+    add_counts(app, dataset, 3)
+    page = text(client.get("/stats"))
+    assert "<h1>统计数据</h1>" in page and "各部门数据集数量" in page
+    assert '<th scope="row">省交通运输厅</th><td>1</td>' in page
+    assert 'data-chart="' in page and "/assets/stats.js" in page and "cdn" not in page.lower()
+    english = text(client.get("/stats?lang=en"))
+    assert "Datasets per department" in english
+    assert '<th scope="row">Department of Transport</th><td>1</td>' in english
+
+
+def test_each_chart_downloads_as_csv(client, app, cast):
+    linked(app, cast, "bus-routes", title="公交线路")
+    response = client.get("/stats/departments.csv")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.data.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows == [["部门", "数据集"], ["省交通运输厅", "1"]]
+    assert client.get("/stats/nothing.csv").status_code == 404
