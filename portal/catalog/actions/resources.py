@@ -31,6 +31,7 @@ from portal.database import utcnow
 from portal.errors import NotFound, ValidationError
 from portal.fields import LenientSchema
 from portal.files.sniff import RefusedContent, check_upload
+from portal.privacy.screening import privacy_status, queue_screening
 from portal.storage import FileTooLarge, resource_key
 
 FIELDS = ("name", "description", "format", "mimetype", "size", "hash", "last_modified")
@@ -82,7 +83,9 @@ def resource_show(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]
     args = validate(IdSchema(), data_dict)
     resource, dataset = _find(context, args["id"])
     require_readable(context, dataset, "Resource")
-    return resource_dictize(resource, context.settings.site_url)
+    result = resource_dictize(resource, context.settings.site_url)
+    result["privacy"] = privacy_status(context, resource, dataset)
+    return result
 
 
 @action(schema=ResourceCreateSchema)
@@ -206,6 +209,7 @@ def _store_upload(context: Context, resource: Resource, upload: Any) -> None:
     if old_key:
         context.after_commit.append(lambda: storage.delete(old_key))
     _queue_preview(context, resource)
+    queue_screening(context, resource)
 
 
 def _queue_preview(context: Context, resource: Resource) -> None:
