@@ -46,7 +46,7 @@ def download(dataset_id: str, resource_id: str, filename: str) -> Response:
         or not resource.storage_key
     ):
         abort(404)
-    if shown["privacy"]["withheld"]:
+    if shown.get("privacy", {}).get("withheld"):
         return withheld_page()
     storage = context.storage
     redirect_url = storage.download_redirect(resource.storage_key, filename)

@@ -50,9 +50,9 @@ class PrivacyFindingListSchema(ResultSchema):
 
 
 class PrivacyStatusSchema(ResultSchema):
-    """The `privacy` of resource_show: the state of its current file's finding."""
+    """The `privacy` of resource_show, when a finding applies to its current file."""
 
-    state = Str(metadata={"description": "clear, open or overridden"})
+    state = Str(metadata={"description": "open (withheld from the public) or overridden"})
     withheld = mf.Boolean(
         required=True, metadata={"description": "Whether the file is withheld from the caller."}
     )

@@ -156,11 +156,12 @@ def withheld_from(context: Context, resource: Resource, dataset: Dataset) -> boo
     return open_finding(context.session, resource.id) is not None
 
 
-def privacy_status(context: Context, resource: Resource, dataset: Dataset) -> dict[str, Any]:
-    """The `privacy` of resource_show: masked samples for the department's editors only."""
+def privacy_status(context: Context, resource: Resource, dataset: Dataset) -> dict[str, Any] | None:
+    """The `privacy` of resource_show (None: no finding applies to its file), with masked
+    samples for the department's editors only."""
     found = current_findings(context.session, resource.id)
     if not found:
-        return {"state": "clear", "withheld": False, "columns": []}
+        return None
     editor = has_role(context, dataset.owner_org, "editor")
     finding = found[0]
     return {

@@ -18,7 +18,7 @@ def resource_preview_show(context: Context, data_dict: dict[str, Any]) -> dict[s
     args = validate(IdSchema(), data_dict)
     # Not found and not allowed exactly as for the resource itself.
     shown = call("resource_show", context, {"id": args["id"]})
-    if shown["privacy"]["withheld"]:
+    if shown.get("privacy", {}).get("withheld"):
         return withheld()
     resource = context.session.get(Resource, args["id"])
     preview, stale = preview_for(context.app, resource)

@@ -84,7 +84,10 @@ def resource_show(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]
     resource, dataset = _find(context, args["id"])
     require_readable(context, dataset, "Resource")
     result = resource_dictize(resource, context.settings.site_url)
-    result["privacy"] = privacy_status(context, resource, dataset)
+    # Only a file with a finding says so: a clean resource reads as in package_show.
+    privacy = privacy_status(context, resource, dataset)
+    if privacy is not None:
+        result["privacy"] = privacy
     return result
 
 
