@@ -69,6 +69,25 @@ def test_a_table_of_resident_ids_and_phones_is_withheld_from_the_public(api, cas
     assert not any(i in json.dumps(shown, ensure_ascii=False) for i in ids)
 
 
+def test_the_datastore_table_of_a_withheld_file_is_withheld_too(api, cast):
+    _ids, resource = blocked_upload(api, cast)
+    assert api.post("datastore_search", resource_id=resource["id"]).status_code == 403
+    assert api.client.get(f"/datastore/dump/{resource['id']}").status_code == 403
+    sql = f'SELECT * FROM "{resource["id"]}"'
+    assert api.post("datastore_search_sql", sql=sql).status_code == 403
+    assert api.ok("datastore_search", cast.editor, resource_id=resource["id"])["total"] == 20
+
+
+def test_the_resource_page_shows_no_rows_of_a_withheld_file(api, cast):
+    ids, resource = blocked_upload(api, cast)
+    page = api.client.get(f"/dataset/bus-stops/resource/{resource['id']}")
+    assert page.status_code == 200
+    assert not any(
+        i[:6] + "*" in page.get_data(as_text=True) or i in page.get_data(as_text=True) for i in ids
+    )
+    assert "居民0" not in page.get_data(as_text=True)
+
+
 def test_the_department_editor_still_downloads_a_withheld_file(api, cast):
     _ids, resource = blocked_upload(api, cast)
     assert download(api, resource, cast.editor).status_code == 200
