@@ -167,6 +167,15 @@ def test_replacing_the_file_with_a_clean_one_resolves_the_finding(api, cast):
     assert api.ok("privacy_finding_list", cast.sysadmin)["count"] == 0
 
 
+def test_replacing_the_file_with_a_link_resolves_the_finding(api, cast):
+    _ids, resource = blocked_upload(api, cast)
+    api.ok(
+        "resource_patch", cast.editor, id=resource["id"], url="https://data.example.gov.cn/a.csv"
+    )
+    assert "privacy" not in api.ok("resource_show", id=resource["id"])
+    assert api.ok("privacy_finding_list", cast.sysadmin)["count"] == 0
+
+
 def test_replacing_an_overridden_file_with_another_personal_one_blocks_it_again(api, cast):
     _ids, resource = blocked_upload(api, cast)
     api.ok(

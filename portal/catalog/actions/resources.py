@@ -134,6 +134,7 @@ def _drop_file(context: Context, resource: Resource, key: str) -> None:
     resource.storage_key = None
     storage = context.storage
     context.after_commit.append(lambda: storage.delete(key))
+    queue_screening(context, resource)  # resolves the withheld file's finding, if any
 
 
 @action(schema=ResourceUpdateSchema)
