@@ -12,6 +12,8 @@ from datetime import date, timedelta
 from datastore_support import new_dataset, settings  # noqa: F401
 from test_privacy_detectors import make_id
 
+from portal.privacy.screening import TASK_NAME
+
 
 def person_rows(count: int = 20) -> tuple[list[str], str]:
     rng = random.Random(13)
@@ -117,6 +119,32 @@ def test_findings_are_listed_for_their_department_only(api, cast):
     assert api.ok("privacy_finding_list", cast.outsider)["count"] == 0
     assert api.post("privacy_finding_list").status_code == 403
     assert api.post("privacy_finding_show", cast.stranger, id="x").status_code == 404
+
+
+def test_a_table_is_withheld_until_it_is_screened(api, cast, app, monkeypatch):
+    queue, held = app.extensions["portal.queue"], []
+    run_now = queue.enqueue
+
+    def enqueue(name, *args):
+        if name != TASK_NAME:
+            return run_now(name, *args)
+        held.append(args)  # as on a busy worker: not yet run
+
+    monkeypatch.setattr(queue, "enqueue", enqueue)
+    dataset = new_dataset(api, cast.editor)
+    resource = upload(api, cast.editor, "站点.csv", CLEAN.encode("gb18030"), dataset["id"])
+    assert api.ok("resource_show", id=resource["id"])["privacy"]["state"] == "pending"
+    assert download(api, resource).status_code == 403
+    refused = api.post(
+        "privacy_finding_override",
+        cast.admin,
+        id=resource["id"],
+        reason="尚未扫描完成，但已人工核实无个人信息。",
+    )
+    assert refused.status_code == 409
+    run_now(TASK_NAME, *held[0])  # the worker gets to it
+    assert download(api, resource).status_code == 200
+    assert "privacy" not in api.ok("resource_show", id=resource["id"])
 
 
 def test_a_clean_table_is_not_withheld(api, cast):

@@ -16,8 +16,8 @@ from portal.auth.permissions import editable_org_ids, has_role, require, require
 from portal.catalog.dictize import iso
 from portal.catalog.models import Dataset, Resource
 from portal.database import utcnow
-from portal.errors import NotFound
-from portal.privacy.models import OPEN, OVERRIDDEN, PrivacyFinding
+from portal.errors import NotFound, ValidationError
+from portal.privacy.models import OPEN, OVERRIDDEN, PENDING, PrivacyFinding
 from portal.privacy.schemas import ListSchema, OverrideSchema, ResourceIdSchema
 from portal.privacy.screening import current_findings, record_activity, summary
 
@@ -103,6 +103,8 @@ def privacy_finding_override(context: Context, data_dict: dict[str, Any]) -> dic
         "Only an admin of the department, or a sysadmin, may override a privacy finding.",
     )
     finding, resource, dataset = _current(context, resource.id, "admin")
+    if finding.state == PENDING:
+        raise ValidationError({"id": ["The file is still being screened: try again shortly."]})
     if finding.state == OPEN:
         finding.state, finding.modified = OVERRIDDEN, utcnow()
         finding.overridden_by, finding.override_reason = context.user_id, args["reason"].strip()

@@ -13,15 +13,18 @@ from sqlalchemy.orm import Mapped, mapped_column
 import portal.catalog.models  # noqa: F401  (resource, dataset and user tables)
 from portal.database import Base, new_id, utcnow
 
-OPEN, OVERRIDDEN, RESOLVED = "open", "overridden", "resolved"
-STATES = (OPEN, OVERRIDDEN, RESOLVED)
+PENDING, OPEN, OVERRIDDEN, RESOLVED = "pending", "open", "overridden", "resolved"
+STATES = (PENDING, OPEN, OVERRIDDEN, RESOLVED)
+#: The file is not served to the public: not screened yet, or personal information found.
+WITHHELD = (PENDING, OPEN)
 
 
 class PrivacyFinding(Base):
-    """One scan of one file that found personal information. A resource has at most one
-    finding that is not resolved: a new scan resolves the previous one (a clean file) or
-    replaces it (a new finding). `storage_key` is the file scanned, so an override applies to
-    that file only."""
+    """One scan of one file that found personal information, or (pending) a tabular file
+    stored but not screened yet: it is withheld until the scan, so nothing is published
+    unscreened. A clean scan deletes the pending row and resolves earlier findings (their file
+    is gone); a hit turns it open. `storage_key` is the file scanned, so an override applies
+    to that file only."""
 
     __tablename__ = "privacy_finding"
     __table_args__ = (

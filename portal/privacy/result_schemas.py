@@ -34,7 +34,7 @@ class PrivacyFindingSchema(ResultSchema):
     package_id = Str()
     package_name = Str()
     owner_org = NullStr()
-    state = Str(metadata={"description": "open (file withheld) or overridden"})
+    state = Str(metadata={"description": "pending, open (file withheld) or overridden"})
     rows_scanned = mf.Integer(required=True)
     complete = mf.Boolean(required=True, metadata={"description": "Whether every row was read."})
     columns = mf.List(mf.Nested(ColumnHitsSchema), required=True)
@@ -52,7 +52,12 @@ class PrivacyFindingListSchema(ResultSchema):
 class PrivacyStatusSchema(ResultSchema):
     """The `privacy` of resource_show, when a finding applies to its current file."""
 
-    state = Str(metadata={"description": "open (withheld from the public) or overridden"})
+    state = Str(
+        metadata={
+            "description": "pending (not screened yet) or open: withheld from the "
+            "public; overridden: served"
+        }
+    )
     withheld = mf.Boolean(
         required=True, metadata={"description": "Whether the file is withheld from the caller."}
     )

@@ -24,7 +24,7 @@ from portal.database import utcnow, write_transaction
 from portal.datastore.reading import LOAD, Malformed, Table, is_tabular
 from portal.files.limits import LimitExceeded
 from portal.jobs.queue import task
-from portal.privacy.models import OPEN, OVERRIDDEN, RESOLVED, PrivacyFinding
+from portal.privacy.models import OPEN, OVERRIDDEN, PENDING, RESOLVED, WITHHELD, PrivacyFinding
 from portal.privacy.scan import scan_table
 
 if TYPE_CHECKING:
@@ -42,8 +42,19 @@ TIME_BUDGET = 20.0
 
 
 def queue_screening(context: Context, resource: Resource) -> None:
-    """Screen the resource's newly stored file once it is committed."""
+    """Screen the resource's newly stored file once it is committed; a table is withheld
+    (a pending finding) from this commit until its scan."""
     app, resource_id, key = context.app, resource.id, resource.storage_key
+    if key and is_tabular(resource.format):
+        context.session.add(
+            PrivacyFinding(
+                resource_id=resource_id,
+                package_id=resource.package_id,
+                storage_key=key,
+                state=PENDING,
+                report={},
+            )
+        )
     context.after_commit.append(lambda: _enqueue(app, resource_id, key))
 
 
@@ -109,20 +120,24 @@ def _scan_stored(app: Flask, key: str, fmt: str) -> dict[str, Any] | None:
 
 
 def record_report(session: Session, resource: Resource, report: dict[str, Any] | None) -> str:
-    """The scan of the resource's current file: earlier findings are resolved (that file is
-    gone), and a blocking report opens a new one."""
+    """The scan of the resource's current file: earlier findings are resolved (their file is
+    gone); the pending row of this file turns open on a hit, and goes on a clean scan."""
     now = utcnow()
+    pending = None
     for finding in current_findings(session, resource.id):
+        if pending is None and finding.state == PENDING:
+            if finding.storage_key == resource.storage_key:
+                pending = finding
+                continue
         finding.state, finding.resolved, finding.modified = RESOLVED, now, now
     if not report or not report["blocked"]:
+        if pending is not None:
+            session.delete(pending)
         return "clean"
-    finding = PrivacyFinding(
-        resource_id=resource.id,
-        package_id=resource.package_id,
-        storage_key=resource.storage_key,
-        state=OPEN,
-        report=report,
+    finding = pending or PrivacyFinding(
+        resource_id=resource.id, package_id=resource.package_id, storage_key=resource.storage_key
     )
+    finding.state, finding.report, finding.modified = OPEN, report, now
     session.add(finding)
     session.flush()
     record_activity(session, None, finding, "blocked resource")
@@ -131,29 +146,18 @@ def record_report(session: Session, resource: Resource, report: dict[str, Any] |
 
 
 def current_findings(session: Session, resource_id: str) -> list[PrivacyFinding]:
-    """The resource's findings that still apply (open or overridden): at most one."""
+    """The resource's findings that still apply (pending, open or overridden), newest
+    first: the first is its current file's."""
     return list(
         session.scalars(
             select(PrivacyFinding)
             .where(
                 PrivacyFinding.resource_id == resource_id,
-                PrivacyFinding.state.in_((OPEN, OVERRIDDEN)),
+                PrivacyFinding.state.in_((PENDING, OPEN, OVERRIDDEN)),
             )
             .order_by(PrivacyFinding.created.desc())
         )
     )
-
-
-def open_finding(session: Session, resource_id: str) -> PrivacyFinding | None:
-    return next((f for f in current_findings(session, resource_id) if f.state == OPEN), None)
-
-
-def withheld_from(context: Context, resource: Resource, dataset: Dataset) -> bool:
-    """Whether the caller may not have the resource's file: it has an open finding and the
-    caller is not an editor of its department (nor a sysadmin)."""
-    if has_role(context, dataset.owner_org, "editor"):
-        return False
-    return open_finding(context.session, resource.id) is not None
 
 
 def privacy_status(context: Context, resource: Resource, dataset: Dataset) -> dict[str, Any] | None:
@@ -166,7 +170,7 @@ def privacy_status(context: Context, resource: Resource, dataset: Dataset) -> di
     finding = found[0]
     return {
         "state": finding.state,
-        "withheld": finding.state == OPEN and not editor,
+        "withheld": finding.state in WITHHELD and not editor,
         "columns": summary(finding, samples=editor),
     }
 
