@@ -121,6 +121,15 @@ def test_findings_are_listed_for_their_department_only(api, cast):
     assert api.post("privacy_finding_show", cast.stranger, id="x").status_code == 404
 
 
+def test_a_private_resource_finding_answers_outsiders_as_if_it_did_not_exist(api, cast):
+    dataset = new_dataset(api, cast.editor, private=True)
+    _ids, text = person_rows(3)
+    resource = upload(api, cast.editor, "名单.csv", text.encode(), dataset["id"])
+    shown = api.post("privacy_finding_show", cast.outsider, id=resource["id"])
+    assert shown.status_code == 404
+    assert api.post("privacy_finding_show", cast.member, id=resource["id"]).status_code == 403
+
+
 def test_a_table_is_withheld_until_it_is_screened(api, cast, app, monkeypatch):
     queue, held = app.extensions["portal.queue"], []
     run_now = queue.enqueue

@@ -12,7 +12,13 @@ from typing import Any
 from sqlalchemy import func, select
 
 from portal.actions import Context, action, validate
-from portal.auth.permissions import editable_org_ids, has_role, require, require_login
+from portal.auth.permissions import (
+    editable_org_ids,
+    has_role,
+    require,
+    require_login,
+    require_readable,
+)
 from portal.catalog.dictize import iso
 from portal.catalog.models import Dataset, Resource
 from portal.database import utcnow
@@ -46,7 +52,9 @@ def _resource_and_dataset(context: Context, resource_id: Any) -> tuple[Resource,
     resource = context.session.get(Resource, resource_id) if resource_id else None
     if resource is None or resource.state != "active":
         raise NotFound("Resource not found")
-    return resource, context.session.get(Dataset, resource.package_id)
+    dataset = context.session.get(Dataset, resource.package_id)
+    require_readable(context, dataset, "Resource")  # a private one is not there for outsiders
+    return resource, dataset
 
 
 def _current(
