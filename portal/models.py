@@ -26,6 +26,7 @@ from portal.catalog.models import (
 )
 from portal.database import Base
 from portal.datastore.models import DatastoreStatus
+from portal.privacy.models import PrivacyFinding
 from portal.requests.models import DataRequest, DataRequestSupport
 from portal.search.models import SearchOutbox
 from portal.stats.models import DownloadCount
@@ -51,6 +52,7 @@ __all__ = [
     "Member",
     "PackageMember",
     "Organization",
+    "PrivacyFinding",
     "Resource",
     "ResourceView",
     "SearchOutbox",

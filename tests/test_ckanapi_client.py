@@ -6,6 +6,7 @@ import hashlib
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from itertools import count
 from pathlib import Path
@@ -76,6 +77,17 @@ def test_organization_keeps_its_chinese_title(ckan, anonymous, organization):
     assert "transport-dept" in anonymous.action.organization_list()
 
 
+def screened(client: ckanapi.RemoteCKAN, resource_id: str, timeout: float = 20.0) -> bool:
+    """Whether the background privacy screening has passed the file (portal.privacy): until
+    then a stored table is withheld."""
+    deadline = time.monotonic() + timeout
+    while "privacy" in client.action.resource_show(id=resource_id):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def test_uploaded_resource_downloads_the_same_bytes(ckan, anonymous, organization, csv_file):
     dataset = new_dataset(ckan, organization)
     with open(csv_file, "rb") as upload:
@@ -93,6 +105,7 @@ def test_uploaded_resource_downloads_the_same_bytes(ckan, anonymous, organizatio
     url = shown["resources"][0]["url"]
     assert url.startswith(f"{ckan.address}/")
     assert url.endswith("/公交站点.csv")
+    assert screened(anonymous, resource["id"])
     download = requests.get(url, timeout=30)
     assert download.status_code == 200
     assert download.content == data

@@ -11,6 +11,7 @@ from typing import Any
 
 from marshmallow import INCLUDE, fields, validate
 
+from portal.privacy.result_schemas import PrivacyStatusSchema
 from portal.result_schemas import NAMES, NullStr, ResultSchema, Str, Timestamp, many, names_or
 
 
@@ -59,6 +60,11 @@ class ResourceSchema(ResultSchema):
     created = Timestamp(required=True, allow_none=True)
     last_modified = Timestamp(required=True, allow_none=True)
     metadata_modified = Timestamp(required=True, allow_none=True)
+    privacy = fields.Nested(
+        PrivacyStatusSchema,
+        metadata={"description": "resource_show only: the screening of its file for personal "
+                  "information (portal.privacy)."},
+    )
 
 
 class OrganizationSummarySchema(ResultSchema):

@@ -96,6 +96,7 @@ RESOURCE_READ_ONLY = frozenset(
         "cache_last_updated",
         "tracking_summary",
         "download_url",
+        "privacy",  # resource_show's screening status (portal.privacy.screening)
     }
 )
 

@@ -46,6 +46,8 @@ def download(dataset_id: str, resource_id: str, filename: str) -> Response:
         or not resource.storage_key
     ):
         abort(404)
+    if shown.get("privacy", {}).get("withheld"):
+        return withheld_page()
     storage = context.storage
     redirect_url = storage.download_redirect(resource.storage_key, filename)
     if redirect_url:
@@ -71,6 +73,19 @@ def download(dataset_id: str, resource_id: str, filename: str) -> Response:
     # Counted last: a failed count rolls the session back, which expires `resource`.
     count_download(context.session, request, dataset_id, resource_id)
     return Response(chunks, headers=headers, content_type=content_type, direct_passthrough=True)
+
+
+def withheld_page() -> Response:
+    """A file held back by the privacy screening (portal.privacy.screening): said in words,
+    in both languages, rather than a bare 403."""
+    body = (
+        "<!doctype html><meta charset=utf-8><title>403</title>"
+        "<h1>此文件暂不公开 / This file is withheld</h1>"
+        "<p>此文件疑似包含个人信息（如身份证号、手机号），在所属部门处理之前不提供下载。</p>"
+        "<p>The file appears to contain personal information (such as resident ID or mobile "
+        "numbers) and cannot be downloaded until its department has dealt with it.</p>"
+    )
+    return Response(body, status=403, content_type="text/html; charset=utf-8")
 
 
 TEXT_TYPES = ("application/json", "application/geo+json", "application/xml")

@@ -102,7 +102,14 @@ def readable_resource(context: Context, resource_id: Any) -> dict[str, Any]:
     """The resource dict, through resource_show: Not Found when the caller may not read it."""
     if not isinstance(resource_id, str) or not resource_id:
         raise ValidationError({"resource_id": ["Missing value"]})
-    return call("resource_show", context, {"id": resource_id})
+    resource = call("resource_show", context, {"id": resource_id})
+    # The table holds the file's rows: withheld with it (portal.privacy.screening).
+    require(
+        not resource.get("privacy", {}).get("withheld"),
+        "This table appears to contain personal information and is withheld until its "
+        "department has dealt with it.",
+    )
+    return resource
 
 
 def editable_resource(context: Context, resource_id: Any) -> dict[str, Any]:

@@ -239,7 +239,9 @@ def resource_page(name: str, resource_id: str) -> str:
         abort(404)
     resource = show("resource_show", {"id": resource_id})
     site = request.url_root.rstrip("/")
-    info = datatable.datastore_info(resource_id)
+    # A file the privacy screening withholds is not shown as a table either.
+    withheld = resource.get("privacy", {}).get("withheld")
+    info = None if withheld else datatable.datastore_info(resource_id)
     table = datatable.table_view(resource_id, info) if info and info["fields"] else None
     # Without a DataStore table, the cached file preview (parsed by the background job, never
     # per page view).

@@ -17,7 +17,9 @@ def resource_preview_show(context: Context, data_dict: dict[str, Any]) -> dict[s
     and the rows or text) or pending (being prepared; asking again later gives it)."""
     args = validate(IdSchema(), data_dict)
     # Not found and not allowed exactly as for the resource itself.
-    call("resource_show", context, {"id": args["id"]})
+    shown = call("resource_show", context, {"id": args["id"]})
+    if shown.get("privacy", {}).get("withheld"):
+        return withheld()
     resource = context.session.get(Resource, args["id"])
     preview, stale = preview_for(context.app, resource)
     if stale:
@@ -25,3 +27,8 @@ def resource_preview_show(context: Context, data_dict: dict[str, Any]) -> dict[s
         if job is not None:
             context.after_commit.append(job)
     return preview
+
+
+def withheld() -> dict[str, Any]:
+    """No preview of a file the privacy screening holds back from the caller."""
+    return {"status": "ready", "kind": "none", "reason": "withheld", "truncated": False}

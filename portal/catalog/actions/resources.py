@@ -31,6 +31,7 @@ from portal.database import utcnow
 from portal.errors import NotFound, ValidationError
 from portal.fields import LenientSchema
 from portal.files.sniff import RefusedContent, check_upload
+from portal.privacy.screening import privacy_status, queue_screening
 from portal.storage import FileTooLarge, resource_key
 
 FIELDS = ("name", "description", "format", "mimetype", "size", "hash", "last_modified")
@@ -86,7 +87,12 @@ def resource_show(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]
     args = validate(IdSchema(), data_dict)
     resource, dataset = _find(context, args["id"])
     require_readable(context, dataset, "Resource")
-    return resource_dictize(resource, context.settings.site_url)
+    result = resource_dictize(resource, context.settings.site_url)
+    # Only a file with a finding says so: a clean resource reads as in package_show.
+    privacy = privacy_status(context, resource, dataset)
+    if privacy is not None:
+        result["privacy"] = privacy
+    return result
 
 
 @action(schema=ResourceCreateSchema)
@@ -132,6 +138,7 @@ def _drop_file(context: Context, resource: Resource, key: str) -> None:
     resource.storage_key = None
     storage = context.storage
     context.after_commit.append(lambda: storage.delete(key))
+    queue_screening(context, resource)  # resolves the withheld file's finding, if any
 
 
 @action(schema=ResourceUpdateSchema)
@@ -210,6 +217,7 @@ def _store_upload(context: Context, resource: Resource, upload: Any) -> None:
     if old_key:
         context.after_commit.append(lambda: storage.delete(old_key))
     _queue_preview(context, resource)
+    queue_screening(context, resource)
 
 
 def _queue_preview(context: Context, resource: Resource) -> None:
