@@ -1,7 +1,7 @@
 """daily dataset page views and search queries
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-04 01:10:00.000000
 
 Counted in batches by portal.stats.usage: one row per dataset and day, one per normalised
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
