@@ -60,3 +60,15 @@ def test_each_chart_downloads_as_csv(client, app, cast):
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows == [["部门", "数据集"], ["省交通运输厅", "1"]]
     assert client.get("/stats/nothing.csv").status_code == 404
+
+
+def test_the_dataset_page_shows_its_page_views(client, app, cast):
+    from portal.stats import usage
+    from tests.test_usage_counting import visit
+
+    linked(app, cast, "bus-routes", title="公交线路")
+    for _ in range(3):
+        visit(client, "/dataset/bus-routes")
+    usage.flush(app)
+    html = text(client.get("/dataset/bus-routes"))
+    assert '<th scope="row">浏览次数</th><td>3</td>' in html

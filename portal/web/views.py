@@ -228,6 +228,7 @@ def dataset_page(name: str) -> str:
         license_title=lookups.license_title(dataset.get("license_id")),
         can=dataset_permissions(dataset),
         downloads=show("package_download_stats", {"id": dataset["id"]}),
+        views=show("package_view_stats", {"id": dataset["id"]}),
     )
 
 
