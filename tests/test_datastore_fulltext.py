@@ -80,6 +80,16 @@ def test_deleted_row_is_not_found(api, cast):
     assert api.ok("datastore_search", resource_id=rid, q="night")["total"] == 1
 
 
+def test_dropping_the_table_drops_its_index(api, app, cast):
+    rid = remarks_table(api, cast.editor)
+    api.ok("datastore_delete", cast.editor, resource_id=rid)
+    db = _db(app)
+    with db.begin() as conn:
+        assert not db.has_full_text_index(conn, rid)
+    api.ok("datastore_create", cast.editor, resource_id=rid, fields=FIELDS, records=ROWS[:1])
+    assert found(api, rid, "换乘站") == [1]
+
+
 def test_reload_of_the_file_replaces_the_index(api, app, cast):
     dataset = new_dataset(api, cast.editor)
     first = "编号,站点名称\n1,人民广场\n2,陆家嘴\n"
