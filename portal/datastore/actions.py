@@ -251,6 +251,8 @@ def datastore_create(context: Context, data_dict: dict[str, Any]) -> dict[str, A
                 db.create_table(conn, rid, new_fields)
             else:
                 info = _extend(db, conn, info, new_fields, primary_key)
+                if not db.has_full_text_index(conn, rid):  # a table made before the index
+                    db.index_full_text(conn, rid)
             known = {f["id"] for f in info.fields}
             for name in [*primary_key, *indexes]:
                 if name not in known:
@@ -438,7 +440,10 @@ def build_search(context: Context, args: dict[str, Any]) -> dq.Search:
     """The checked search of a readable table (datastore_search and the dumps)."""
     rid = readable_resource(context, args.get("resource_id"))["id"]
     info = table_info(context, rid)
-    dialect = open_datastore(context.app).dialect
+    db = open_datastore(context.app)
+    dialect = db.dialect
+    with db.begin() as conn:
+        indexed = db.has_full_text_index(conn, rid)
     return dq.Search(
         info=info,
         columns=dq.parse_fields(info, args.get("fields")),
@@ -446,6 +451,7 @@ def build_search(context: Context, args: dict[str, Any]) -> dq.Search:
         q=dq.parse_q(info, args.get("q")),
         distinct=bool(args.get("distinct")),
         sort=dq.parse_sort(info, args.get("sort")),
+        full_text_index=dialect if indexed else None,
     )
 
 

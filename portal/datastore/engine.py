@@ -5,7 +5,10 @@ Each resource's rows are in a table named by the resource id (as in CKAN, so tha
 datastore_search_sql reads `SELECT ... FROM "<resource id>"`), with CKAN's `_id` column and a
 hidden `_full_text` column: the row's text through the portal's analyzer
 (portal.search.text), space-separated with a space at each end, so a query token matches as
-`LIKE '% token %'` on either dialect. A table's declared fields (CKAN type names and `info`)
+`LIKE '% token %'` on either dialect. That column is also full-text indexed, so `q` does not
+scan the table: on SQLite an external-content FTS5 table `<resource id>__fts` kept in step by
+triggers, on PostgreSQL a GIN index on the tokens as a tsvector (see `full_text_index`). A
+table's declared fields (CKAN type names and `info`)
 and primary key are kept in the `_datastore_tables` table beside them, since SQLite's column
 affinities cannot tell a date from text.
 
@@ -44,6 +47,16 @@ ID = "_id"
 _FIELD = re.compile(r'^[^_"\x00-\x1f\x7f\s][^"\x00-\x1f\x7f]{0,62}$')
 _RESOURCE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
 CHUNK_ROWS = 5_000
+# The FTS5 table beside a resource table. Resource ids have no "_", so datastore_search_sql
+# (which reads only tables named like resource ids) can never name it or its shadow tables.
+FTS_SUFFIX = "__fts"
+# The tokens are already analysed (portal.search.text) and space-separated: FTS5 must split on
+# spaces only and keep each token as it is (punctuation, symbols and marks are token
+# characters, no diacritics removed), so a MATCH finds exactly the rows `LIKE '% t %'` finds.
+FTS_TOKENIZE = "unicode61 remove_diacritics 0 categories 'L* N* Co M* P* S*'"
+# PostgreSQL: the same tokens as lexemes, unchanged (to_tsvector's parser would split and
+# normalise them again). The search must use this exact expression for the index to apply.
+PG_TSVECTOR = "array_to_tsvector(string_to_array(btrim(\"_full_text\"), ' '))"
 
 
 class InvalidName(ValueError):
@@ -140,7 +153,11 @@ class DatastoreDB:
         types = SQL[self.dialect]
         return ", ".join(f"{quote(check_field(f['id']))} {types[f['type']]}" for f in fields)
 
-    def create_table(self, conn: Connection, name: str, fields: list[dict[str, Any]]) -> None:
+    def create_table(
+        self, conn: Connection, name: str, fields: list[dict[str, Any]], indexed: bool = True
+    ) -> None:
+        """`indexed=False` for a staging table: its full-text index is built once it is full
+        and in place (see `replace`), faster than keeping it in step row by row."""
         # Constraint and index names are random: a staging table renamed into place keeps its
         # index names, and the next staging table must not collide with them.
         tag = secrets.token_hex(6)
@@ -157,6 +174,49 @@ class DatastoreDB:
             + (f", {columns}" if columns else "")
             + ")"
         )
+        if indexed:
+            self.index_full_text(conn, name)
+
+    def index_full_text(self, conn: Connection, name: str) -> None:
+        """The full-text index of a table's `_full_text`, built from the rows already there."""
+        if self.dialect == "postgresql":
+            conn.exec_driver_sql(
+                f"CREATE INDEX IF NOT EXISTS {quote(name + FTS_SUFFIX)} ON {quote(name)} "
+                f"USING gin (({PG_TSVECTOR}))"
+            )
+            return
+        fts, table_name, text_col = quote(name + FTS_SUFFIX), quote(name), quote(FULL_TEXT)
+        content = "'" + name.replace("'", "''") + "'"
+        conn.exec_driver_sql(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({text_col}, content={content}, "
+            f'content_rowid={quote(ID)}, tokenize="{FTS_TOKENIZE}")'
+        )
+        add = f"INSERT INTO {fts} (rowid, {text_col}) VALUES (new.{quote(ID)}, new.{text_col});"
+        remove = (f"INSERT INTO {fts} ({fts}, rowid, {text_col}) "
+                  f"VALUES ('delete', old.{quote(ID)}, old.{text_col});")  # fmt: skip
+        for suffix, event_name, body in (("_ai", "INSERT", add), ("_ad", "DELETE", remove),
+                                         ("_au", "UPDATE", remove + " " + add)):  # fmt: skip
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER IF NOT EXISTS {quote(name + FTS_SUFFIX + suffix)} AFTER "
+                f"{event_name} ON {table_name} BEGIN {body} END"
+            )
+        conn.exec_driver_sql(f"INSERT INTO {fts} ({fts}) VALUES ('rebuild')")
+
+    def has_full_text_index(self, conn: Connection, name: str) -> bool:
+        """False for a table made before the index existed: its `q` falls back to LIKE."""
+        if self.dialect == "postgresql":
+            sql = "SELECT to_regclass(%s) IS NOT NULL"
+            return bool(conn.exec_driver_sql(sql, (quote(name + FTS_SUFFIX),)).scalar())
+        sql = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
+        return bool(conn.exec_driver_sql(sql, (name + FTS_SUFFIX,)).scalar())
+
+    def drop_full_text_index(self, conn: Connection, name: str) -> None:
+        if self.dialect == "postgresql":
+            conn.exec_driver_sql(f"DROP INDEX IF EXISTS {quote(name + FTS_SUFFIX)}")
+            return
+        for suffix in ("_ai", "_ad", "_au"):
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {quote(name + FTS_SUFFIX + suffix)}")
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {quote(name + FTS_SUFFIX)}")
 
     def add_columns(self, conn: Connection, name: str, fields: list[dict[str, Any]]) -> None:
         types = SQL[self.dialect]
@@ -195,15 +255,21 @@ class DatastoreDB:
         )  # fmt: skip
 
     def drop(self, conn: Connection, resource_id: str) -> None:
+        self.drop_full_text_index(conn, resource_id)
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {quote(resource_id)}")
         conn.execute(text(f"DELETE FROM {quote(META)} WHERE resource_id = :id"),
                      {"id": resource_id})  # fmt: skip
 
     def replace(self, conn: Connection, info: TableInfo, staging: str) -> None:
         """Put a fully loaded staging table in place of the resource's table (same
-        transaction: readers see the old table or the new one, never half of one)."""
+        transaction: readers see the old table or the new one, never half of one). Its
+        full-text index is built under its final name: an FTS5 table names its content table,
+        which a rename would not follow."""
+        self.drop_full_text_index(conn, staging)
+        self.drop_full_text_index(conn, info.resource_id)
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {quote(info.resource_id)}")
         conn.exec_driver_sql(f"ALTER TABLE {quote(staging)} RENAME TO {quote(info.resource_id)}")
+        self.index_full_text(conn, info.resource_id)
         self.save_info(conn, info)
 
     def insert(

@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 TASK_NAME = "datastore.load"
 ALLOWED_HOSTS_SETTING = "PORTAL_DATASTORE_ALLOWED_HOSTS"
+# PostgreSQL refuses a longer lexeme in the full-text index (and nobody searches for one).
+MAX_TOKEN_BYTES = 2046
 
 
 def infer_fields(table: Table) -> list[dict[str, Any]]:
@@ -56,7 +58,7 @@ def full_text(values: list[Any]) -> str:
     """The hidden `_full_text` value: the row's text columns through the portal's analyzer
     (one value at a time, cached: a column's values repeat down a large file)."""
     words = " ".join(_tokens(str(v)) for v in values if v is not None and v != "")
-    return f" {' '.join(words.split())} "
+    return f" {' '.join(w for w in words.split() if len(w.encode()) <= MAX_TOKEN_BYTES)} "
 
 
 @lru_cache(maxsize=65_536)
@@ -86,7 +88,7 @@ def load_file(db: DatastoreDB, resource_id: str, path: str, fmt: str) -> int:
     staging = f"{resource_id}_new"
     with db.begin() as conn:
         conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{staging}"')
-        db.create_table(conn, staging, fields)
+        db.create_table(conn, staging, fields, indexed=False)
         rows = db.insert(
             conn, staging, [f["id"] for f in fields], converted(table, fields, db.dialect)
         )

@@ -4,7 +4,10 @@ quoted by SQLAlchemy and every value is a bound parameter.
 
 `q` goes through the same analyzer as the catalog search (portal.search.text.query_groups):
 each word must match (AND); a word matches one of its alternatives (a compound or its parts,
-a glossary synonym), whose tokens must all be in the row's `_full_text`.
+a glossary synonym), whose tokens must all be in the row's `_full_text`. On a table with a
+full-text index (portal.datastore.engine) that is one MATCH (SQLite FTS5) or `@@` (PostgreSQL
+GIN) expression with the same AND/OR shape; a table made before the index falls back to
+`LIKE '% token %'` clauses, which find the same rows by scanning.
 """
 
 from __future__ import annotations
@@ -14,10 +17,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, column, func, or_, select, table
+from sqlalchemy import and_, column, func, literal_column, or_, select, table, text
 from sqlalchemy.sql import Select
 
-from portal.datastore.engine import FULL_TEXT, ID, TableInfo
+from portal.datastore.engine import FTS_SUFFIX, FULL_TEXT, ID, PG_TSVECTOR, TableInfo, quote
 from portal.datastore.types import ConversionError, to_db, to_python
 from portal.errors import ValidationError
 from portal.search.text import query_groups
@@ -37,6 +40,8 @@ class Search:
     q: str | dict[str, str] | None = None
     distinct: bool = False
     sort: list[tuple[str, bool]] | None = None  # (field, descending)
+    # The table's full-text index, when it has one: "sqlite" (FTS5) or "postgresql" (GIN).
+    full_text_index: str | None = None
 
     @property
     def types(self) -> dict[str, str]:
@@ -127,13 +132,49 @@ def _text_clause(text_value: str) -> Any:
     return and_(*groups) if groups else None
 
 
+def _fts5_phrase(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+def _tsquery_lexeme(token: str) -> str:
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _indexed_text_clause(search: Search, text_value: str) -> Any:
+    """The same AND of ORs of ANDs as `_text_clause`, as one full-text query."""
+    sqlite = search.full_text_index == "sqlite"
+    word, both, either = (
+        (_fts5_phrase, " AND ", " OR ") if sqlite else (_tsquery_lexeme, " & ", " | ")
+    )
+    groups = [
+        "(" + either.join("(" + both.join(word(t) for t in alt) + ")" for alt in alternatives) + ")"
+        for alternatives in query_groups(text_value)
+    ]
+    groups = [g for g in groups if g not in ("()", "(())")]
+    if not groups:
+        return None
+    expression = both.join(groups)
+    if sqlite:
+        name = search.info.resource_id + FTS_SUFFIX
+        matching = (
+            select(literal_column("rowid"))
+            .select_from(table(name))
+            .where(text(f"{quote(name)} MATCH :fts_query").bindparams(fts_query=expression))
+        )
+        return column(ID).in_(matching)
+    return text(f"{PG_TSVECTOR} @@ CAST(:fts_query AS tsquery)").bindparams(fts_query=expression)
+
+
 def _where(search: Search) -> list[Any]:
     clauses: list[Any] = []
     for name, values in search.filters.items():
         col = column(name)
         clauses.append(col.is_(None) if values == [None] else col.in_(values))
     if isinstance(search.q, str):
-        clause = _text_clause(search.q)
+        if search.full_text_index:
+            clause = _indexed_text_clause(search, search.q)
+        else:
+            clause = _text_clause(search.q)
         if clause is not None:
             clauses.append(clause)
     elif isinstance(search.q, dict):
