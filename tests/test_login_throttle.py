@@ -96,3 +96,14 @@ def test_failures_at_unknown_names_are_counted_by_the_typed_name(app, passwords)
     # The same answer as for a real account that was guessed at: no hint the name is unused.
     assert attempt(app, "no-such-user", "wrong").status_code == 429
     assert attempt(app, "transport-editor", PASSWORDS["transport-editor"]).status_code == 302
+
+
+def test_no_client_address_is_stored_only_a_keyed_hash(app, passwords):
+    attempt(app, "transport-editor", "wrong", address=OFFICE)
+    attempt(app, "transport-editor", "wrong", address="198.51.100.9")
+    session = app.extensions["portal.db"].session()
+    stored = set(session.scalars(select(LoginFailure.ip)))
+    assert len(stored) == 2 and not stored & {OFFICE, "198.51.100.9"}
+    assert all(len(key) == 32 and int(key, 16) >= 0 for key in stored)
+    # The same address gives the same key, so it is still counted as one.
+    assert throttle.address_key(OFFICE, app.config["SECRET_KEY"]) in stored

@@ -20,6 +20,8 @@ the database, so every gunicorn worker sees the same counts.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, case, delete, func, select
@@ -37,6 +39,14 @@ SPACING = timedelta(seconds=2)
 KEEP = timedelta(days=1)
 UNKNOWN = "?"
 
+
+
+def address_key(address: str, secret: str) -> str:
+    """What is stored of a client address: a keyed hash, enough to count one address's
+    attempts and never the address itself (the key is the site's secret, so the few billion
+    IPv4 addresses cannot be tried one by one to undo it)."""
+    digest = hmac.new(secret.encode(), address.encode(), hashlib.sha256).hexdigest()
+    return digest[:32]
 
 def normalise(username: str) -> str:
     return username.strip().lower()[:200]

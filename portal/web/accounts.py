@@ -17,7 +17,7 @@ from portal.catalog.models import Dataset, Member, Organization
 from portal.errors import NotAuthorized, NotFound, ValidationError
 from portal.request_context import action_context
 from portal.web import forms
-from portal.web.blueprint import bp, show
+from portal.web.blueprint import bp, client_key, show
 from portal.web.forms import N_
 
 ROLES = ("member", "editor", "admin")
@@ -26,10 +26,6 @@ ACCOUNT_MESSAGES = (
     N_("That login name is not available."),
     N_("An account with this e-mail address already exists."),
 )
-
-
-def _address() -> str:
-    return request.remote_addr or "unknown"
 
 
 def _external(endpoint: str) -> accounts.Link:
@@ -73,7 +69,7 @@ def register() -> Any:
     else:
         data = {**values, "password": request.form.get("password") or ""}
         try:
-            outcome = accounts.register(context, data, _address(), _external("web.confirm"))
+            outcome = accounts.register(context, data, client_key(), _external("web.confirm"))
         except ValidationError as exc:
             errors = _field_errors(exc)
         else:
@@ -106,7 +102,7 @@ def reset_request() -> Any:
     if not typed:
         errors = {"email": [_("Enter your e-mail address.")]}
         return render_template("reset_request.html", unavailable=False, errors=errors), 409
-    outcome = accounts.request_reset(context, typed, _address(), _external("web.reset_password"))
+    outcome = accounts.request_reset(context, typed, client_key(), _external("web.reset_password"))
     if outcome.retry_after:
         return _throttled("reset_request.html", outcome.retry_after, unavailable=False)
     # The same answer whether or not the address has an account.

@@ -11,11 +11,12 @@ from __future__ import annotations
 from math import ceil
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, request
+from flask import Blueprint, abort, current_app, flash, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.actions import call
+from portal.auth.throttle import address_key
 from portal.errors import ActionError, NotAuthorized, NotFound, ValidationError
 from portal.request_context import action_context
 from portal.web import forms
@@ -86,3 +87,8 @@ def flash_error(exc: ActionError, field_names: bool = True) -> None:
                 flash(f"{key}: {message}" if field_names else message, "error")
     else:
         flash(forms.translate_error(exc.message) or _("That did not work."), "error")
+
+
+def client_key() -> str:
+    """The client's address as the login and registration limits store it: a keyed hash."""
+    return address_key(request.remote_addr or "unknown", current_app.config["SECRET_KEY"])

@@ -20,6 +20,7 @@ from portal.web import forms, lookups
 from portal.web.blueprint import (
     PAGE_SIZE,
     bp,
+    client_key,
     dataset_or_404,
     dataset_permissions,
     flash_error,
@@ -41,8 +42,7 @@ def login() -> Any:
     if request.method == "POST":
         username = (request.form.get("username") or "").strip()
         password = request.form.get("password") or ""
-        address = request.remote_addr or "unknown"
-        attempt = sign_in(action_context().session, username, password, address)
+        attempt = sign_in(action_context().session, username, password, client_key())
         if attempt.user is not None:
             login_user(attempt.user, remember=bool(request.form.get("remember")))
             g.pop("portal_context", None)
