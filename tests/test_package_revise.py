@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from portal.catalog.actions.revise import _list_position
+from portal.errors import ValidationError
 from tests.test_datasets import error, new_dataset
 
 RESOURCES = [
@@ -72,6 +74,14 @@ def test_flattened_keys_edit_append_and_address_resources(api, cast, dataset):
     resources = response.get_json()["result"]["package"]["resources"]
     assert [r["name"] for r in resources] == ["线路表", "站点一览", "换乘表"]
     assert resources[0]["format"] == "XLSX" and resources[0]["id"] == first["id"]
+
+
+def test_an_id_prefix_made_of_digits_names_the_resource_not_a_position():
+    items = [{"id": "7f3a9c10-0000"}, {"id": "00822517-0000"}]
+    assert _list_position(items, "00822517") == 1  # an id may start with 8 digits
+    assert (_list_position(items, "1"), _list_position(items, "-2")) == (1, 0)
+    with pytest.raises(ValidationError):
+        _list_position(items, "99999999")
 
 
 def test_include_narrows_the_result(api, cast, dataset):

@@ -217,13 +217,16 @@ def _set_path(target: Any, path: list[str], value: Any) -> None:
 
 
 def _list_position(items: list[Any], key: str) -> int:
-    if key.lstrip("-").isdigit():
-        position = int(key)
-        if -len(items) <= position < len(items):
-            return position % len(items)
-        raise ValidationError({"update": [f"There is no item {key} in the list."]})
-    if len(key) >= MIN_ID_PREFIX:
-        found = [i for i, item in enumerate(items) if str(item.get("id", "")).startswith(key)]
+    """A list item by position (0, -1) or by the start of its id (at least 5 characters; an id
+    may start with digits, so a long number is tried as an id first)."""
+    numeric = key.lstrip("-").isdigit()
+    if not numeric or len(key.lstrip("-")) >= MIN_ID_PREFIX:
+        found = [i for i, item in enumerate(items)
+                 if isinstance(item, dict) and str(item.get("id", "")).startswith(key)]  # fmt: skip
         if len(found) == 1:
             return found[0]
+    if numeric and -len(items) <= int(key) < len(items):
+        return int(key) % len(items)
+    if numeric and len(key.lstrip("-")) < MIN_ID_PREFIX:
+        raise ValidationError({"update": [f"There is no item {key} in the list."]})
     raise ValidationError({"update": [f"No single item's id starts with {key}."]})
