@@ -18,9 +18,11 @@ def doc() -> dict[str, Any]:
     return build_spec()
 
 
-def response_errors(doc: dict[str, Any], name: str, status: int, body: Any) -> list[str]:
+def response_errors(
+    doc: dict[str, Any], name: str, status: int, body: Any, method: str = "post"
+) -> list[str]:
     """Where `body` does not match the document's response `status` of action `name`."""
-    response = doc["paths"][f"/api/3/action/{name}"]["post"]["responses"][str(status)]
+    response = doc["paths"][f"/api/3/action/{name}"][method]["responses"][str(status)]
     while "$ref" in response:
         response = doc["components"]["responses"][response["$ref"].rsplit("/", 1)[-1]]
     schema = {**response["content"]["application/json"]["schema"], "components": doc["components"]}
