@@ -136,21 +136,22 @@ def _mismatch(expected: Any, actual: Any, where: str) -> str | None:
     return None if expected == actual else where
 
 
-def _decision(patterns: list[tuple[str, list[str]]], path: tuple[str, ...]) -> str | None:
-    """+ or - from the first pattern naming this path or one of its parents."""
-    for sign, pattern in patterns:
-        if len(pattern) <= len(path) and all(
-            fnmatchcase(part, want) for part, want in zip(path, pattern, strict=False)
-        ):
-            return sign
-    return None
+def _names(pattern: list[str], path: tuple[str, ...]) -> bool:
+    """Whether `pattern` names this path or one of its parents."""
+    return len(pattern) <= len(path) and all(
+        fnmatchcase(part, want) for part, want in zip(path, pattern, strict=False)
+    )
+
+
+def _deciding(patterns: list[tuple[str, list[str]]], path: tuple[str, ...]) -> int:
+    """Position of the first pattern naming `path` (len(patterns) when none does)."""
+    return next((i for i, (_sign, p) in enumerate(patterns) if _names(p, path)), len(patterns))
 
 
 def _reaches(patterns: list[tuple[str, list[str]]], path: tuple[str, ...]) -> bool:
     """Whether some pattern names a path below this one (so its children must be looked at)."""
     return any(
-        len(pattern) > len(path)
-        and all(fnmatchcase(part, want) for part, want in zip(path, pattern, strict=False))
+        len(pattern) > len(path) and _names(pattern[: len(path)], path)
         for _sign, pattern in patterns
     )
 
@@ -167,21 +168,13 @@ def _filtered(value: Any, patterns: list[tuple[str, list[str]]], path: tuple[str
     kept: list[tuple[str, Any]] = []
     for key, child in items:
         here = (*path, key)
-        decision = _decision(patterns, here)
-        if decision == "-" and not _reaches(patterns[: _index(patterns, here)], here):
+        decides = _deciding(patterns, here)
+        removed = decides < len(patterns) and patterns[decides][0] == "-"
+        # A removed path stays when a pattern before the removal keeps something below it.
+        if removed and not _reaches(patterns[:decides], here):
             continue
         kept.append((key, _filtered(child, patterns, here) if _reaches(patterns, here) else child))
     return dict(kept) if isinstance(value, dict) else [child for _key, child in kept]
-
-
-def _index(patterns: list[tuple[str, list[str]]], path: tuple[str, ...]) -> int:
-    """Position of the pattern that decides `path` (the patterns before it may keep children)."""
-    for position, (_sign, pattern) in enumerate(patterns):
-        if len(pattern) <= len(path) and all(
-            fnmatchcase(part, want) for part, want in zip(path, pattern, strict=False)
-        ):
-            return position
-    return len(patterns)
 
 
 def _merge(target: dict[str, Any], update: dict[str, Any]) -> None:
