@@ -71,11 +71,16 @@ def _views(context: Context, resource_id: str) -> list[ResourceView]:
     return list(context.session.scalars(query.order_by(ResourceView.order, ResourceView.id)))
 
 
+def _require_editor(context: Context, dataset: Dataset) -> None:
+    require_login(context)
+    require(can_edit_dataset(context, dataset), f"Not authorized to edit dataset {dataset.name}")
+
+
 def _editable_resource(context: Context, resource_id: str) -> Dataset:
     require_login(context)
     _resource, dataset = _find(context, resource_id)
     require_readable(context, dataset, "Resource")
-    require(can_edit_dataset(context, dataset), f"Not authorized to edit dataset {dataset.name}")
+    _require_editor(context, dataset)
     return dataset
 
 
@@ -140,7 +145,7 @@ def resource_view_update(context: Context, data_dict: dict[str, Any]) -> dict[st
     """Replace a view's title, description, type and settings."""
     args = validate(ViewUpdateSchema(), data_dict)
     view, dataset = _view(context, args["id"])
-    _editable_resource(context, view.resource_id)
+    _require_editor(context, dataset)
     _check_config(args["config"])
     view.title = args["title"]
     view.description = args.get("description")
@@ -154,8 +159,8 @@ def resource_view_update(context: Context, data_dict: dict[str, Any]) -> dict[st
 def resource_view_delete(context: Context, data_dict: dict[str, Any]) -> None:
     """Remove a view."""
     args = validate(IdSchema(), data_dict)
-    view, _dataset = _view(context, args["id"])
-    _editable_resource(context, view.resource_id)
+    view, dataset = _view(context, args["id"])
+    _require_editor(context, dataset)
     context.session.delete(view)
     return None
 
