@@ -13,8 +13,9 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Iterator
-from functools import lru_cache
+from collections.abc import Iterable, Iterator
+from functools import lru_cache, partial
+from itertools import filterfalse, repeat
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
@@ -24,8 +25,15 @@ from portal.catalog.models import Resource
 from portal.database import utcnow
 from portal.datastore.engine import TableInfo, open_datastore
 from portal.datastore.models import DONE, ERROR, LOADING, DatastoreStatus, mark_active
-from portal.datastore.reading import LOAD, Malformed, Table, column_names
-from portal.datastore.types import TEXTUAL, ConversionError, cell_converter, widen
+from portal.datastore.reading import DELIMITED, LOAD, Malformed, Table, column_names
+from portal.datastore.types import (
+    _PLAIN_INT,
+    _PLAIN_NUM,
+    TEXTUAL,
+    ConversionError,
+    cell_converter,
+    widen,
+)
 from portal.errors import DatastoreError
 from portal.files.limits import LimitExceeded
 from portal.jobs.queue import task
@@ -42,41 +50,127 @@ TASK_NAME = "datastore.load"
 ALLOWED_HOSTS_SETTING = "PORTAL_DATASTORE_ALLOWED_HOSTS"
 # PostgreSQL refuses a longer lexeme in the full-text index (and nobody searches for one).
 MAX_TOKEN_BYTES = 2046
+BLOCK_ROWS = 4096
 
 
 def infer_fields(table: Table) -> list[dict[str, Any]]:
     """Fields named from the header, typed from every value of the file."""
     names = column_names(table.header())
     kinds: list[str | None] = [None] * len(names)
-    for _number, cells in table.rows():
-        for i, value in enumerate(cells[: len(names)]):
-            kinds[i] = widen(kinds[i], value)
+    if table.fmt not in DELIMITED:
+        for _number, cells in table.rows():
+            for i, value in enumerate(cells[: len(names)]):
+                kinds[i] = widen(kinds[i], value)
+    else:
+        for _numbers, rows in _blocks(table):
+            for i, column in enumerate(zip(*rows, strict=True)):
+                if kinds[i] != "text":
+                    kinds[i] = _widen_all(kinds[i], column)
     return [{"id": n, "type": k or "text"} for n, k in zip(names, kinds, strict=True)]
+
+
+def _blocks(table: Table) -> Iterator[tuple[list[int], list[list[Any]]]]:
+    """The table's rows in blocks of BLOCK_ROWS (row numbers, rows): a CSV's cells are all
+    text, so a block's column is checked and converted a distinct value at a time, and the
+    common cases (plain integers, text without blanks) without a Python call per cell."""
+    numbers: list[int] = []
+    rows: list[list[Any]] = []
+    for number, cells in table.rows():
+        numbers.append(number)
+        rows.append(cells)
+        if len(rows) == BLOCK_ROWS:
+            yield numbers, rows
+            numbers, rows = [], []
+    if rows:
+        yield numbers, rows
+
+
+def _widen_all(kind: str | None, column: tuple[str | None, ...]) -> str | None:
+    """widen() over a column of text cells (the join of types does not depend on order)."""
+    distinct = set(column)
+    distinct.discard(None)  # a short row's padding
+    unusual: Iterable[Any] = distinct
+    if kind == "int":
+        unusual = filterfalse(_PLAIN_INT.match, distinct)
+    elif kind == "numeric":
+        unusual = filterfalse(_PLAIN_NUM.match, distinct)
+    for value in unusual:
+        kind = widen(kind, value)
+        if kind == "text":
+            break
+    return kind
 
 
 def full_text(values: list[Any]) -> str:
     """The hidden `_full_text` value: the row's text columns through the portal's analyzer
     (one value at a time, cached: a column's values repeat down a large file)."""
-    words = " ".join(_tokens(str(v)) for v in values if v is not None and v != "")
-    return f" {' '.join(w for w in words.split() if len(w.encode()) <= MAX_TOKEN_BYTES)} "
+    return f" {' '.join(t for t in (_tokens(str(v)) for v in values if v is not None) if t)} "
 
 
 @lru_cache(maxsize=65_536)
 def _tokens(value: str) -> str:
-    return index_text(value)
+    return " ".join(w for w in index_text(value).split() if len(w.encode()) <= MAX_TOKEN_BYTES)
 
 
 def converted(
     table: Table, fields: list[dict[str, Any]], dialect: str
 ) -> Iterator[tuple[Any, ...]]:
+    """Driver-ready rows: `_full_text`, then each field's value."""
     converters = [cell_converter(f["type"], dialect) for f in fields]
     textual = [i for i, f in enumerate(fields) if f["type"] in TEXTUAL]
-    for number, cells in table.rows():
+    if table.fmt not in DELIMITED:
+        yield from _converted_rows(table.rows(), converters, textual)
+        return
+    types = [f["type"] for f in fields]
+    for numbers, rows in _blocks(table):
+        try:
+            block = zip(types, converters, zip(*rows, strict=True), strict=True)
+            columns = [_converted_column(t, convert, column) for t, convert, column in block]
+        except ConversionError:  # the row-at-a-time path names the row
+            yield from _converted_rows(zip(numbers, rows, strict=True), converters, textual)
+            continue
+        yield from zip(_full_texts([columns[i] for i in textual], len(rows)), *columns, strict=True)
+
+
+def _full_texts(columns: list[Any], count: int) -> Iterator[str]:
+    """full_text() of a block's rows from its text columns, each distinct value through the
+    analyzer once, the rows joined without a Python call per row."""
+    if not columns:
+        return repeat(" ", count)  # type: ignore[return-value]
+    tokens = []
+    for column in columns:
+        analyzed = {value: _tokens(value) for value in set(column) if value}
+        tokens.append(map(analyzed.get, column))
+    return map(" {} ".format, map(" ".join, map(partial(filter, None), zip(*tokens, strict=True))))
+
+
+def _converted_rows(
+    rows: Iterable[tuple[int, list[Any]]], converters: list[Any], textual: list[int]
+) -> Iterator[tuple[Any, ...]]:
+    for number, cells in rows:
         try:
             db_values = [convert(c) for convert, c in zip(converters, cells, strict=True)]
         except ConversionError as exc:
             raise Malformed(f"Row {number}: {exc}.", number) from None
         yield (full_text([db_values[i] for i in textual]), *db_values)
+
+
+def _converted_column(type_name: str, convert: Any, column: tuple[Any, ...]) -> Any:
+    """One block's column through its converter: plain integers by int() alone, text with no
+    blank cell as it is, a column of repeated values one distinct value at a time."""
+    if type_name in ("int", "bigint"):
+        try:
+            if next(filterfalse(_PLAIN_INT.match, column), None) is None:
+                return list(map(int, column))
+        except TypeError:  # a short row's padding (None): the converter handles it
+            pass
+    distinct = set(column)
+    if type_name == "text" and not any(not v or v.isspace() for v in distinct):
+        return column
+    if len(distinct) * 4 <= len(column):
+        mapping = {value: convert(value) for value in distinct}
+        return list(map(mapping.__getitem__, column))
+    return list(map(convert, column))
 
 
 def load_file(db: DatastoreDB, resource_id: str, path: str, fmt: str) -> int:

@@ -218,6 +218,8 @@ def cell_converter(type_name: str, dialect: str) -> Callable[[Any], Any]:
         return lambda c: int(c) if isinstance(c, str) and _PLAIN_INT.match(c) else full(c)
     if type_name == "numeric" and dialect == "sqlite":
         return lambda c: _plain_number(c) if isinstance(c, str) and _PLAIN_NUM.match(c) else full(c)
+    if type_name == "numeric":  # PostgreSQL's COPY reads a plain number's text as it is
+        return lambda c: c if isinstance(c, str) and _PLAIN_NUM.match(c) else full(c)
     if type_name in ("date", "timestamp"):
         cached = lru_cache(maxsize=65_536)(full)
         return lambda c: cached(c) if isinstance(c, str) else full(c)
