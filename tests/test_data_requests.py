@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from conftest import create_dataset
 
 from portal.api.openapi import build_spec
+from portal.database import utcnow
 from tests.test_openapi_conformance import response_errors
 
 BUS = {
@@ -207,9 +209,37 @@ def test_results_match_the_documented_schemas(api, cast, doc):
         ("datarequest_list", cast.anonymous, {"sort": "most_supported"}),
         ("datarequest_answer", cast.admin, {"id": request["id"], "state": "planned"}),
         ("datarequest_unsupport", cast.member, {"id": request["id"]}),
+        ("datarequest_stats", cast.anonymous, {}),
         ("datarequest_delete", cast.sysadmin, {"id": request["id"]}),
     ]
     for name, person, body in calls:
         response = api.post(name, person, **body)
         assert response.status_code == 200, (name, response.get_json())
         assert response_errors(doc, name, 200, response.get_json()) == [], name
+
+
+def _asked_days_ago(app, request: dict[str, Any], days: int) -> None:
+    from portal.requests.models import DataRequest
+
+    with app.extensions["portal.db"].factory() as session:
+        session.get(DataRequest, request["id"]).created = utcnow() - timedelta(days=days)
+        session.commit()
+
+
+def test_stats_count_requests_and_days_to_answer_per_department(api, app, cast):
+    answered = [ask(api, cast.stranger, organization_id="transport") for _ in range(2)]
+    waiting = ask(api, cast.stranger, organization_id="transport")
+    ask(api, cast.stranger)  # to no department: in the site's total only
+    for request, days in zip(answered, (4, 2), strict=True):
+        _asked_days_ago(app, request, days)
+    _asked_days_ago(app, waiting, 40)
+    api.ok("datarequest_answer", cast.editor, id=answered[0]["id"], state="planned")
+    api.ok("datarequest_answer", cast.editor, id=answered[1]["id"], state="refused",
+           answer="涉及个人隐私。")  # fmt: skip
+    stats = api.ok("datarequest_stats", cast.anonymous)
+    assert stats["total"]["count"] == 4 and stats["total"]["answered"] == 2
+    [transport] = stats["departments"]
+    assert transport["organization"]["title"] == "省交通运输厅"
+    assert transport["count"] == 3 and transport["answered"] == 2
+    assert transport["states"] == {"open": 1, "planned": 1, "published": 0, "refused": 1}
+    assert transport["median_response_days"] == 3.0 and transport["mean_response_days"] == 3.0

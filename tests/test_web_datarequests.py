@@ -94,3 +94,14 @@ def test_pages_speak_english_when_asked(client, api, cast):
     assert '<html lang="en">' in english and "Waiting for an answer" in english
     listing = text(client.get("/datarequest?lang=en&state=open&sort=most_supported"))
     assert re.search(r"1 data request\b", listing)
+
+
+def test_list_shows_how_each_department_responds(client, api, cast):
+    request = ask(api, cast.stranger, organization_id="transport")
+    ask(api, cast.stranger, organization_id="transport")
+    api.ok("datarequest_answer", cast.editor, id=request["id"], state="planned")
+    listing = text(client.get("/datarequest"))
+    assert "各部门的答复情况" in listing
+    cells = re.sub(r"<[^>]+>", " ", listing.split("各部门的答复情况")[1])
+    row = re.search(r"省交通运输厅\s+(\d+)\s+(\d+)\s+([\d.]+)", cells)
+    assert row is not None and row.groups()[:2] == ("2", "1"), listing

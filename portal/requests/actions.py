@@ -1,5 +1,5 @@
 """Data request actions, named after ckanext-datarequests: datarequest_create, _show, _list,
-_support, _unsupport, _answer and _delete.
+_support, _unsupport, _answer and _delete; datarequest_stats for the public statistics.
 
 Requests are public: anyone reads and lists them. Any signed-in user asks and supports (once
 per user); the editors and admins of the department asked, and sysadmins, answer; the requester
@@ -8,6 +8,7 @@ deletes a request while it is still open, a sysadmin at any time.
 
 from __future__ import annotations
 
+import statistics
 from typing import Any
 
 from sqlalchemy import func, select
@@ -22,7 +23,14 @@ from portal.catalog.models import Dataset, Organization
 from portal.catalog.queries import find_dataset, find_organization
 from portal.database import utcnow
 from portal.errors import NotFound, ValidationError
-from portal.requests.models import OPEN, PUBLISHED, REFUSED, DataRequest, DataRequestSupport
+from portal.requests.models import (
+    OPEN,
+    PUBLISHED,
+    REFUSED,
+    STATES,
+    DataRequest,
+    DataRequestSupport,
+)
 from portal.requests.schemas import AnswerSchema, CreateSchema, IdSchema, ListSchema
 
 # --- lookups and dicts --------------------------------------------------------------------------
@@ -279,3 +287,40 @@ def datarequest_delete(context: Context, data_dict: dict[str, Any]) -> None:
     # Its supporters go with it (ON DELETE CASCADE).
     context.session.delete(request)
     return None
+
+
+# --- statistics ---------------------------------------------------------------------------------
+
+
+@action(side_effect_free=True)
+def datarequest_stats(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
+    """How departments answer data requests (public): per department and for the whole site,
+    requests by state, how many were answered, and the median and mean days to the first
+    answer; requests not addressed to a department count in the total only."""
+    rows = context.session.execute(
+        select(DataRequest.organization_id, DataRequest.state, DataRequest.created,
+               DataRequest.answered)  # fmt: skip
+    ).all()
+    grouped: dict[str | None, list[Any]] = {}
+    for row in rows:
+        grouped.setdefault(row.organization_id, []).append(row)
+    orgs = {o.id: o for o in _by_ids(context, Organization, set(grouped) - {None})}
+    departments = [
+        {**_response_figures(grouped[org_id]), "organization": _organization_dict(org)}
+        for org_id, org in orgs.items()
+    ]
+    departments.sort(key=lambda d: (-d["count"], d["organization"]["name"]))
+    return {"total": _response_figures(rows), "departments": departments}
+
+
+def _response_figures(rows: list[Any]) -> dict[str, Any]:
+    days = sorted(
+        (r.answered - r.created).total_seconds() / 86400 for r in rows if r.answered is not None
+    )
+    return {
+        "count": len(rows),
+        "states": {state: sum(1 for r in rows if r.state == state) for state in STATES},
+        "answered": len(days),
+        "median_response_days": round(statistics.median(days), 2) if days else None,
+        "mean_response_days": round(statistics.fmean(days), 2) if days else None,
+    }

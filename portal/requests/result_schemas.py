@@ -49,6 +49,26 @@ class DataRequestListSchema(ResultSchema):
     results = mf.List(mf.Nested(DataRequestSchema), required=True)
 
 
+class DataRequestFiguresSchema(ResultSchema):
+    count = mf.Integer(required=True)
+    states = mf.Dict(
+        keys=mf.String(), values=mf.Integer(), required=True,
+        metadata={"description": "Requests per state: open, planned, published, refused."},
+    )  # fmt: skip
+    answered = mf.Integer(required=True, metadata={"description": "Requests with an answer."})
+    median_response_days = mf.Float(required=True, allow_none=True)
+    mean_response_days = mf.Float(required=True, allow_none=True)
+
+
+class DepartmentRequestFiguresSchema(DataRequestFiguresSchema):
+    organization = mf.Nested(DataRequestOrganizationSchema, required=True)
+
+
+class DataRequestStatsSchema(ResultSchema):
+    total = mf.Nested(DataRequestFiguresSchema, required=True)
+    departments = mf.List(mf.Nested(DepartmentRequestFiguresSchema), required=True)
+
+
 RESULTS: dict[str, Any] = {
     "datarequest_create": DataRequestSchema,
     "datarequest_show": DataRequestSchema,
@@ -57,4 +77,5 @@ RESULTS: dict[str, Any] = {
     "datarequest_unsupport": DataRequestSchema,
     "datarequest_answer": DataRequestSchema,
     "datarequest_delete": None,
+    "datarequest_stats": DataRequestStatsSchema,
 }

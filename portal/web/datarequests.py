@@ -76,6 +76,7 @@ def datarequests() -> str:
         sort=sort,
         states=STATE_LABELS,
         sorts=SORT_LABELS,
+        response=show("datarequest_stats", {}),
     )
 
 
