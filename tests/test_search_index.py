@@ -47,6 +47,17 @@ def test_reindex_rebuilds_and_keeps_results(app, api, cast):
     assert sorted(found(api, "公交")) == before
 
 
+def test_worker_processes_build_the_same_documents_in_order(app, cast):
+    for number in range(7):
+        create_dataset(app, f"metro-{number}", cast.transport, title=f"地铁线路{number}")
+    serial = list(index.iter_documents(app, batch=2, workers=1))
+    progress: list[int] = []
+    forked = list(index.iter_documents(app, batch=2, workers=2, progress=progress.append))
+    assert [d["id"] for d in forked] == sorted(d["id"] for d in serial) and len(forked) == 7
+    assert forked == serial
+    assert progress == [2, 2, 2, 1]
+
+
 def test_check_reports_missing_and_reindex_repairs(app, cast):
     made = create_dataset(app, "bus", cast.transport, title="公交线路")
     assert index.check(app) == {"missing": [], "stale": [], "extra": []}

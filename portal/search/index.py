@@ -7,7 +7,11 @@ returns. If the engine is down, the rows stay pending and the periodic job retri
 
 from __future__ import annotations
 
+import itertools
 import logging
+import multiprocessing
+import os
+from collections import deque
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -132,30 +136,96 @@ def retry_pending(app: Flask) -> int:
 
 
 def iter_documents(
-    app: Flask, batch: int = 1000, progress: Callable[[int], None] | None = None
+    app: Flask,
+    batch: int = 1000,
+    progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Every indexable dataset as a document, loaded in batches by id (constant memory)."""
-    db = app.extensions["portal.db"]
-    with db.factory() as session:
-        context = site_context(app, session)
-        last = ""
-        while True:
-            ids = list(
-                session.scalars(
-                    select(Dataset.id)
-                    .where(Dataset.state.in_(INDEXED_STATES), Dataset.id > last)
-                    .order_by(Dataset.id)
-                    .limit(batch)
-                )
-            )
-            if not ids:
-                return
-            documents, _removed = documents_for(context, ids)
-            yield from documents
+    """Every indexable dataset as a document, loaded in batches by id (constant memory).
+    With more than one batch, `workers` processes (default: the CPUs, at most 4) build the
+    documents while the caller indexes them: building is Python (dictize, Chinese analysis,
+    pinyin), so threads would not help."""
+    batches = _id_batches(app, batch)
+    first = next(batches, None)
+    if first is None:
+        return
+    second = next(batches, None)
+    workers = min(os.cpu_count() or 1, 4) if workers is None else workers
+    queue = itertools.chain([first], [second] if second else [], batches)
+    if second is None or workers < 2 or not _forkable(app):
+        for ids in queue:
+            yield from _documents_of(app, ids)
             if progress is not None:
                 progress(len(ids))
+        return
+    yield from _built_in_processes(app, queue, workers, progress)
+
+
+def _id_batches(app: Flask, batch: int) -> Iterator[list[str]]:
+    with app.extensions["portal.db"].factory() as session:
+        last = ""
+        while ids := list(
+            session.scalars(
+                select(Dataset.id)
+                .where(Dataset.state.in_(INDEXED_STATES), Dataset.id > last)
+                .order_by(Dataset.id)
+                .limit(batch)
+            )
+        ):
+            yield ids
             last = ids[-1]
-            session.expunge_all()
+
+
+def _documents_of(app: Flask, ids: list[str]) -> list[dict[str, Any]]:
+    with app.extensions["portal.db"].factory() as session:
+        return documents_for(site_context(app, session), ids)[0]
+
+
+def _forkable(app: Flask) -> bool:
+    """Worker processes share the database by URL: not an in-memory SQLite."""
+    database = app.extensions["portal.db"].engine.url.database
+    return "fork" in multiprocessing.get_all_start_methods() and database not in (None, "",
+                                                                                  ":memory:")
+
+
+_FORKED_APP: Flask | None = None
+
+
+def _start_worker() -> None:
+    # The connections inherited from the parent stay the parent's (SQLAlchemy's advice).
+    _FORKED_APP.extensions["portal.db"].engine.dispose(close=False)  # type: ignore[union-attr]
+
+
+def _build_in_worker(ids: list[str]) -> list[dict[str, Any]]:
+    return _documents_of(_FORKED_APP, ids)  # type: ignore[arg-type]
+
+
+def _built_in_processes(
+    app: Flask,
+    batches: Iterator[list[str]],
+    workers: int,
+    progress: Callable[[int], None] | None,
+) -> Iterator[dict[str, Any]]:
+    """Batches built by forked workers, a few ahead of the caller and in order."""
+    global _FORKED_APP
+    _FORKED_APP = app
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker) as pool:
+        ahead: deque[tuple[int, Any]] = deque()
+        for ids in batches:
+            ahead.append((len(ids), pool.apply_async(_build_in_worker, (ids,))))
+            if len(ahead) > 2 * workers:
+                yield from _collect(ahead.popleft(), progress)
+        while ahead:
+            yield from _collect(ahead.popleft(), progress)
+
+
+def _collect(
+    pending: tuple[int, Any], progress: Callable[[int], None] | None
+) -> Iterator[dict[str, Any]]:
+    count, result = pending
+    yield from result.get()
+    if progress is not None:
+        progress(count)
 
 
 def count_indexable(app: Flask) -> int:
