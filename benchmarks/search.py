@@ -1009,6 +1009,9 @@ def main(argv: list[str] | None = None) -> int:
         step_app(args, app, queries, engine_results, rows)
         if not args.no_http:
             step_http(args, workdir, queries, engine_results, rows)
+        from portal.stats import usage
+
+        usage.flush(app)  # the searches it counted, before the instance folder goes
         app.extensions["portal.db"].dispose()
     finally:
         if args.keep:
