@@ -131,9 +131,12 @@ def test_key_works_with_ckanapi_in_both_headers(served, api, cast):
         made = remote.action.datarequest_create(title="地铁客流数据", description="按站点统计")
         assert made["user_name"] == "citizen"
     headers = {"X-CKAN-API-Key": key["token"]}
-    assert api.client.post("/api/action/user_show", json={}, headers=headers).get_json()[
-        "result"
-    ]["name"] == "citizen"
+    assert (
+        api.client.post("/api/action/user_show", json={}, headers=headers).get_json()["result"][
+            "name"
+        ]
+        == "citizen"
+    )
 
 
 def test_read_only_key_reads_but_every_write_is_refused(served, api, cast):

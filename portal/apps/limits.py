@@ -109,6 +109,8 @@ def init_app(app: Flask) -> None:
         headers_enabled=True,
         swallow_errors=True,
         key_prefix="portal-api",
+        # Exact over any 60 seconds (no double burst at a window edge), in memory and Redis.
+        strategy="moving-window",
     )
     app.extensions["portal.limiter"] = limiter
     app.register_error_handler(RateLimitExceeded, too_many)

@@ -80,6 +80,13 @@ def stats_api_usage(context: Context, data_dict: dict[str, Any]) -> dict[str, An
     }
 
 
+def _names(context: Context, model: Any, ids: set[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    query = select(model.id, model.name).where(model.id.in_(ids))
+    return dict(context.session.execute(query).all())
+
+
 def _per_key(context: Context, where: list[Any]) -> list[dict[str, Any]]:
     rows = context.session.execute(
         select(
@@ -94,12 +101,8 @@ def _per_key(context: Context, where: list[Any]) -> list[dict[str, Any]]:
     ).all()
     token_ids = {r[0] for r in rows if r[0]}
     app_ids = {r[1] for r in rows if r[1]}
-    names = dict(
-        context.session.execute(select(ApiToken.id, ApiToken.name).where(ApiToken.id.in_(token_ids)))
-    ) if token_ids else {}  # fmt: skip
-    apps = dict(
-        context.session.execute(select(App.id, App.name).where(App.id.in_(app_ids)))
-    ) if app_ids else {}  # fmt: skip
+    names = _names(context, ApiToken, token_ids)
+    apps = _names(context, App, app_ids)
     return [
         {
             "token_id": token_id,
