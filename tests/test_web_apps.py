@@ -75,7 +75,7 @@ def test_revoke_and_delete(client, api, cast):
     key_id = api.ok("app_key_list", cast.stranger, app_id=path.rsplit("/", 1)[1])[0]["id"]
     revoked = client.post(f"{path}/keys/{key_id}/revoke", data={"csrf_token": token})
     assert revoked.status_code == 302
-    assert "密钥已吊销。" in text(client.get(path))
+    assert "密钥已撤销。" in text(client.get(path))
     deleted = client.post(f"{path}/delete", data={"csrf_token": token})
     assert deleted.status_code == 302 and deleted.headers["Location"].endswith("/user/apps")
     assert client.get(path).status_code == 404
