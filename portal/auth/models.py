@@ -58,9 +58,7 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_access: Mapped[datetime | None] = mapped_column(DateTime)
     # The "app" table is portal.apps.models.App; a deleted application takes its keys along.
-    app_id: Mapped[str | None] = mapped_column(
-        ForeignKey("app.id", ondelete="CASCADE"), index=True
-    )
+    app_id: Mapped[str | None] = mapped_column(ForeignKey("app.id", ondelete="CASCADE"), index=True)
     read_only: Mapped[bool] = mapped_column(Boolean, default=False)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime)
 
