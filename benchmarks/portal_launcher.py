@@ -137,6 +137,9 @@ def portal_env(
         # Tests search right after a write: index inside the request. `portal serve` on its
         # own leaves it to the worker (0.5 s); pass PORTAL_SEARCH_REFRESH in `env` for that.
         PORTAL_SEARCH_REFRESH="sync",
+        # Tests and benchmarks call the API far faster than a visitor may (60/minute without a
+        # key): they measure the portal, not its rate limits; pass PORTAL_RATE_LIMITS=1 in `env`.
+        PORTAL_RATE_LIMITS="0",
     )
     if runtime_dir is not None:
         # gunicorn's control socket defaults to $XDG_RUNTIME_DIR/gunicorn.ctl (else

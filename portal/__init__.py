@@ -16,6 +16,8 @@ __version__ = "0.1.0"
 # the registry itself imports no domain. A domain's own registrations (quality's search field)
 # happen when its module loads.
 ACTION_MODULES = (
+    "portal.apps.actions",
+    "portal.apps.reports",
     "portal.auth.actions",
     "portal.auth.user_admin",
     "portal.catalog.actions",
@@ -31,6 +33,7 @@ ACTION_MODULES = (
 )
 # Each domain's results for the OpenAPI document (portal.result_schemas: a RESULTS dict each).
 RESULT_MODULES = (
+    "portal.apps.result_schemas",
     "portal.auth.result_schemas",
     "portal.catalog.result_schemas",
     "portal.datastore.result_schemas",
@@ -54,6 +57,8 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     """Build a portal app for one instance folder; see portal.config for the settings."""
     from portal import metrics, request_log
     from portal.api.views import bp as api_bp
+    from portal.apps import limits as api_limits
+    from portal.apps import usage as api_usage
     from portal.auth import login
     from portal.catalog.views import bp as catalog_bp
     from portal.database import Database
@@ -103,6 +108,8 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.register_blueprint(health_bp)  # /readyz
     request_log.init_app(app)  # X-Request-ID, JSON logs (PORTAL_LOG_FORMAT=json)
     metrics.init_app(app)  # /metrics
+    api_limits.init_app(app)  # rate limits on /api/3/action/* (429 with Retry-After)
+    api_usage.init_app(app)  # API calls per action, day and key, counted in batches
     init_web(app, exempt=(api_bp,))  # languages, CSRF (the token-based API is exempt), errors
     if settings.trusted_proxies:
         hops = settings.trusted_proxies

@@ -83,6 +83,15 @@ class Settings:
     metrics_token: str = ""
     # PORTAL_LOG_FORMAT=json: one JSON object a line, and one line per request (portal.request_log).
     log_format: str = "text"
+    # Action API rate limits (portal.apps.limits), in flask-limiter's notation: per address
+    # (hashed) for callers without a key, per key otherwise; an application may set its own.
+    rate_limit_anonymous: str = "60/minute"
+    rate_limit_key: str = "600/minute"
+    # PORTAL_RATE_LIMITS=0/1; None: on, except in a testing app (a test turns them on).
+    rate_limits: bool | None = None
+    # Where the counters live (PORTAL_RATE_LIMIT_STORAGE_URL); empty: the queue's Redis when
+    # PORTAL_QUEUE_URL is redis://, else memory:// (one process's own counters).
+    rate_limit_storage_url: str = ""
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -129,5 +138,11 @@ class Settings:
             values["mail_from"] = env["PORTAL_MAIL_FROM"].strip()
         values["metrics_token"] = env.get("PORTAL_METRICS_TOKEN", "").strip()
         values["log_format"] = env.get("PORTAL_LOG_FORMAT", "text").strip().lower() or "text"
+        for key in ("anonymous", "key", "storage_url"):
+            name = f"PORTAL_RATE_LIMIT_{key.upper()}"
+            if env.get(name, "").strip():
+                values[f"rate_limit_{key}"] = env[name].strip()
+        if "PORTAL_RATE_LIMITS" in env:
+            values["rate_limits"] = _flag(env["PORTAL_RATE_LIMITS"])
         values.update(overrides)
         return cls(**values)

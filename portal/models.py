@@ -7,6 +7,7 @@ from harvesters.models import (
     HarvestRecord,
     HarvestSource,
 )
+from portal.apps.models import ApiCallCount, App
 from portal.auth.models import ApiToken, User
 from portal.catalog.linkcheck_models import LinkCheck
 from portal.catalog.models import (
@@ -33,7 +34,9 @@ from portal.stats.models import DownloadCount
 
 __all__ = [
     "Activity",
+    "ApiCallCount",
     "ApiToken",
+    "App",
     "Base",
     "DataRequest",
     "DataRequestSupport",

@@ -1,6 +1,7 @@
 """Who is calling the Action API.
 
-An API token (Authorization or X-CKAN-API-Key) always decides. Without one, a browser's
+An API token (Authorization or X-CKAN-API-Key) always decides; a read-only one (an
+application's key, portal.apps) only for actions that are side_effect_free. Without one, a browser's
 session or remember-me cookie is used for read actions only: a hostile page can make the
 browser send those cookies with a cross-site POST (form, text/plain or multipart, none of which
 need a CORS preflight), so a write signed in by a cookie alone would be a CSRF hole. A page of
@@ -17,8 +18,7 @@ from flask_wtf.csrf import ValidationError as CSRFValidationError
 from flask_wtf.csrf import validate_csrf
 
 from portal.actions import ActionSpec, Context
-from portal.auth.login import token_from_request
-from portal.auth.tokens import user_for_token
+from portal.auth.login import request_token, token_from_request
 from portal.errors import NotAuthorized
 
 if TYPE_CHECKING:
@@ -36,12 +36,13 @@ def api_context(spec: ActionSpec) -> Context:
 
 
 def api_caller(context: Context, spec: ActionSpec) -> User | None:
-    secret = token_from_request()
-    if secret is not None:
-        user = user_for_token(context.session, secret)
-        if user is None:
+    if token_from_request() is not None:
+        token = request_token()
+        if token is None:
             raise NotAuthorized("Invalid API token")
-        return user
+        if token.read_only and not spec.side_effect_free:
+            raise NotAuthorized(f"{spec.name} changes data: this key is read-only")
+        return token.user
     if not current_user.is_authenticated:
         return None
     if spec.side_effect_free or _has_csrf_token():

@@ -43,13 +43,16 @@ also accept multipart/form-data with the file in the field `upload`.
 Every response is CKAN's envelope: `{"help": ..., "success": true, "result": ...}` or
 `{"help": ..., "success": false, "error": {"__type": ..., "message": ...}}`. A Validation Error
 (409) has field-keyed messages instead of `message`. A request body over the upload limit is a
-413.
+413. Calls are rate limited per key (per address without one): past the limit a call is a 429
+with `Retry-After`; X-RateLimit-Limit and X-RateLimit-Remaining tell how much is left.
 """
 
 SECURITY_DESCRIPTION = """\
 An API token (create one with api_token_create) in the `Authorization` header, sent raw or as
 `Bearer <token>`. The `X-CKAN-API-Key` header is accepted too (ckanapi sends both). Anonymous
-callers may use the read actions; a token that is not valid is a 403 even there."""
+callers may use the read actions; a token that is not valid is a 403 even there. An
+application's key (app_key_create) is such a token: a read-only one is refused (403) for every
+action that changes data, and an expired one is not valid."""
 
 
 def collect_results(modules: tuple[str, ...]) -> dict[str, Any]:
@@ -94,6 +97,8 @@ TAGS = {
     "portal.stats.actions": "Statistics",
     "portal.stats.reports": "Statistics",
     "portal.requests.actions": "Data requests",
+    "portal.apps.actions": "Applications and keys",
+    "portal.apps.reports": "Statistics",
     "harvesters.actions": "Harvesting",
 }
 

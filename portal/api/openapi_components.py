@@ -10,6 +10,7 @@ ERROR_TYPES = {
     "403": ("Authorization Error",),
     "404": ("Not Found Error",),
     "413": ("Bad Request",),
+    "429": ("Rate Limit Error",),
 }
 
 
@@ -131,6 +132,18 @@ COMPONENT_RESPONSES: dict[str, dict[str, Any]] = {
         "content": {"application/json": {"schema": ref("schemas", "ValidationErrorEnvelope")}},
     },
     "TooLarge": _error_response("The request body is over the upload limit.", ERROR_TYPES["413"]),
+    "RateLimited": {
+        **_error_response(
+            "Rate Limit Error: too many calls from this key (or address); wait Retry-After "
+            "seconds.",
+            ERROR_TYPES["429"],
+        ),
+        "headers": {
+            "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}},
+            "X-RateLimit-Limit": {"schema": {"type": "integer"}},
+            "X-RateLimit-Remaining": {"schema": {"type": "integer"}},
+        },
+    },
 }
 
 ERROR_RESPONSES = {
@@ -138,4 +151,5 @@ ERROR_RESPONSES = {
     "403": "NotAuthorized",
     "404": "NotFound",
     "409": "ValidationError",
+    "429": "RateLimited",
 }

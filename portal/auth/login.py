@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Flask, current_app, g, request
 from flask_login import LoginManager
 
-from portal.auth.models import User
-from portal.auth.tokens import user_for_token
+from portal.auth.models import ApiToken, User
+from portal.auth.tokens import find_token
 
 login_manager = LoginManager()
 login_manager.login_view = "web.login"
@@ -24,6 +24,24 @@ def token_from_request() -> str | None:
     return value or None
 
 
+_UNSET = object()
+# A read-only key signs in requests that only read: a page's form post is a write.
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def request_token() -> ApiToken | None:
+    """The live token this request sends (None without one or for an unknown, expired or
+    revoked one), looked up once per request: the login loader, the API's caller, the rate
+    limiter and the call counter all ask."""
+    found = g.get("portal_api_token", _UNSET)
+    if found is _UNSET:
+        secret = token_from_request()
+        session = current_app.extensions["portal.db"].session()
+        found = find_token(session, secret) if secret is not None else None
+        g.portal_api_token = found
+    return found
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     session = current_app.extensions["portal.db"].session()
@@ -33,14 +51,13 @@ def load_user(user_id: str) -> User | None:
 
 @login_manager.request_loader
 def load_user_from_token(_request) -> User | None:  # noqa: ANN001
-    secret = token_from_request()
-    if secret is None:
+    if token_from_request() is None:
         return None
-    session = current_app.extensions["portal.db"].session()
-    user = user_for_token(session, secret)
-    if user is None:
+    token = request_token()
+    if token is None or (token.read_only and request.method not in SAFE_METHODS):
         g.invalid_token = True
-    return user
+        return None
+    return token.user
 
 
 def init_app(app: Flask) -> None:

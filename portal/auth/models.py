@@ -43,7 +43,11 @@ class User(Base):
 
 
 class ApiToken(Base):
-    """An API token; only the SHA-256 of the secret is stored, the secret is shown once."""
+    """An API token; only the SHA-256 of the secret is stored, the secret is shown once.
+
+    An application's key (portal.apps) is a token with `app_id` set: it may be read-only
+    (refused for every action that changes data) and may expire (then it is no token at all).
+    """
 
     __tablename__ = "api_token"
 
@@ -53,6 +57,10 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_access: Mapped[datetime | None] = mapped_column(DateTime)
+    # The "app" table is portal.apps.models.App; a deleted application takes its keys along.
+    app_id: Mapped[str | None] = mapped_column(ForeignKey("app.id", ondelete="CASCADE"), index=True)
+    read_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     user: Mapped[User] = relationship(back_populates="tokens")
 
