@@ -83,6 +83,9 @@ class Settings:
     metrics_token: str = ""
     # PORTAL_LOG_FORMAT=json: one JSON object a line, and one line per request (portal.request_log).
     log_format: str = "text"
+    # How many feedback items and replies one user may post in an hour (PORTAL_FEEDBACK_PER_HOUR):
+    # the spam limit of dataset feedback; sysadmins are not limited.
+    feedback_per_hour: int = 10
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -129,5 +132,7 @@ class Settings:
             values["mail_from"] = env["PORTAL_MAIL_FROM"].strip()
         values["metrics_token"] = env.get("PORTAL_METRICS_TOKEN", "").strip()
         values["log_format"] = env.get("PORTAL_LOG_FORMAT", "text").strip().lower() or "text"
+        if "PORTAL_FEEDBACK_PER_HOUR" in env:
+            values["feedback_per_hour"] = int(env["PORTAL_FEEDBACK_PER_HOUR"])
         values.update(overrides)
         return cls(**values)
