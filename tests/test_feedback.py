@@ -183,7 +183,7 @@ def test_stats_count_states_and_the_median_response_time_per_department(api, app
     items = [post(api, cast.stranger, text=f"问题 {n}") for n in range(3)]
     post(api, cast.member, dataset="clinics", text="诊所问题")
     session = app.extensions["portal.db"].session()
-    for item, hours in zip(items, (1, 2, 6)):
+    for item, hours in zip(items, (1, 2, 6), strict=True):
         session.get(Feedback, item["id"]).created -= timedelta(hours=hours)
     session.commit()
     for item in items:

@@ -22,7 +22,6 @@ from sqlalchemy import select
 from portal import mail
 from portal.auth.models import User
 from portal.catalog.models import Activity, Dataset
-from portal.database import new_id
 from portal.feedback.models import DATASET, ORGANIZATION, Follow
 from portal.jobs.queue import task
 
@@ -52,27 +51,25 @@ def unsubscribe_url(settings: Settings, user_id: str, kind: str, object_id: str)
 
 def record_change(context: Context, dataset_id: str) -> None:
     session = context.session
+    # The activity saved() recorded just before: none for a re-score or an index refresh.
+    change = context.__dict__.get("_recorded", {}).pop(dataset_id, None)
     dataset = session.get(Dataset, dataset_id)
-    if dataset is None or dataset.state != "active" or dataset.private:
-        return
-    change = next(
-        (o for o in session.new if isinstance(o, Activity) and o.object_id == dataset_id), None
-    )
-    if change is None:
+    if change is None or dataset is None or dataset.state != "active" or dataset.private:
         return
     targets = [dataset_id] + ([dataset.owner_org] if dataset.owner_org else [])
     if session.scalar(select(Follow.user_id).where(Follow.object_id.in_(targets)).limit(1)) is None:
         return
-    change.id = change.id or new_id()
-    pending: list[str] = context.__dict__.setdefault("_follow_pending", [])
-    if not pending:
+    pending: list[str] | None = context.__dict__.get("_follow_pending")
+    if pending is None:  # the first of this transaction: one hook sends them all
+        pending = context.__dict__["_follow_pending"] = []
         app = context.app
         context.after_commit.append(lambda: _enqueue(app, context))
+        context.on_rollback.append(lambda: context.__dict__.pop("_follow_pending", None))
     pending.append(change.id)
 
 
 def _enqueue(app: Any, context: Context) -> None:
-    for activity_id in context.__dict__.pop("_follow_pending", []):
+    for activity_id in context.__dict__.pop("_follow_pending", None) or []:
         app.extensions["portal.queue"].enqueue(TASK_NAME, activity_id)
 
 
