@@ -63,7 +63,7 @@ def feedback_section(dataset: dict[str, Any]) -> dict[str, Any]:
     if current_user.is_authenticated:
         following = call("am_following_dataset", context, {"id": dataset["id"]})
     return {
-        "items": found["results"],
+        "threads": found["results"],
         "count": found["count"],
         "following": following,
         "followers": call("dataset_follower_count", context, {"id": dataset["id"]}),
