@@ -59,6 +59,18 @@ def test_follow_actions_follow_ckan(api, app, cast):
     assert other.status_code == 403
 
 
+def test_private_datasets_cannot_be_followed_or_counted_by_outsiders(api, app, cast):
+    create_dataset(app, "staff-rota", cast.transport, title="内部排班", private=True)
+    for name in ("follow_dataset", "dataset_follower_count"):
+        response = api.post(name, cast.outsider, id="staff-rota")
+        assert response.status_code == 404 and response.get_json()["error"]["__type"] == (
+            "Not Found Error"
+        )
+    api.ok("follow_dataset", cast.member, id="staff-rota")  # a reader of it may
+    api.ok("package_patch", cast.sysadmin, id="staff-rota", owner_org="health")
+    assert api.ok("dataset_followee_list", cast.member) == []  # no longer readable: not listed
+
+
 def test_departments_are_followed_as_groups(api, cast):
     api.ok("follow_group", cast.stranger, id="transport")
     assert api.ok("am_following_group", cast.stranger, id="transport") is True

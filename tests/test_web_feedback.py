@@ -117,3 +117,15 @@ def test_the_section_speaks_english_when_asked(client, api, app, cast):
     ask(api, cast.stranger)
     page = text(client.get(f"{PAGE}?lang=en"))
     assert "Feedback" in page and "Question" in page and "Log in to give feedback" in page
+
+
+def test_the_department_page_has_a_follow_button(client, api, cast):
+    login_as(client, cast.stranger)
+    path = "/organization/transport"
+    token = csrf(client, path)
+    page = text(client.post(f"{path}/follow", data={"csrf_token": token}, follow_redirects=True))
+    assert "您已关注此部门" in page and "1 位关注者" in page and "取消关注" in page
+    assert api.ok("am_following_group", cast.stranger, id="transport") is True
+    data = {"csrf_token": token, "unfollow": "true"}
+    page = text(client.post(f"{path}/follow", data=data, follow_redirects=True))
+    assert "您已取消关注此部门。" in page and "0 位关注者" in page

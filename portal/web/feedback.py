@@ -157,6 +157,31 @@ def dataset_follow(name: str) -> Any:
     return redirect(url_for("web.dataset_page", name=dataset["name"]))
 
 
+@bp.app_template_global()
+def department_following(org: dict[str, Any]) -> dict[str, Any]:
+    """What a department page's follow partial shows."""
+    context = action_context()
+    following = False
+    if current_user.is_authenticated:
+        following = call("am_following_group", context, {"id": org["id"]})
+    return {
+        "following": following,
+        "followers": call("organization_follower_count", context, {"id": org["id"]}),
+    }
+
+
+@bp.post("/organization/<name>/follow")
+@login_required
+def department_follow(name: str) -> Any:
+    org = show("organization_show", {"id": name, "include_users": False})
+    if request.form.get("unfollow") == "true":
+        _act("unfollow_group", {"id": org["id"]}, _("You no longer follow this department."))
+    else:
+        done = _("You follow this department: new versions of its datasets will be mailed to you.")
+        _act("follow_group", {"id": org["id"]}, done)
+    return redirect(url_for("web.organization_page", name=org["name"]))
+
+
 @bp.get("/dashboard/feedback")
 @login_required
 def feedback_dashboard() -> str:
