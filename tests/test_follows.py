@@ -162,3 +162,13 @@ def test_each_users_feed_needs_its_token_and_hides_private_datasets(api, app, cl
     assert client.get("/user/citizen/feed.atom?" + feed.group(1).split("?")[1]).status_code == 404
     changes = api.ok("dashboard_activity_list", cast.member)
     assert {a["object_id"] for a in changes} == {api.ok("package_show", id="bus-routes")["id"]}
+
+
+def test_a_replaced_file_is_named_in_the_mail(api, app, cast, inbox):
+    bus(app, cast)
+    resource = add_file(api, cast.editor)
+    api.ok("follow_dataset", cast.stranger, id="bus-routes")
+    new_url = "https://data.example.gov.cn/routes-2026.csv"
+    api.ok("resource_patch", cast.editor, id=resource["id"], url=new_url)
+    [message] = inbox.wait_for(1)
+    assert "资源文件已更新：2025 年线路表" in message.get_content()

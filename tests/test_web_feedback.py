@@ -108,8 +108,13 @@ def test_sysadmins_moderate_reported_feedback(client, api, app, cast):
     data = {"csrf_token": csrf(client, "/admin/feedback"), "moderation": "hide", "next": "queue"}
     done = client.post(f"/feedback/{spam['id']}/moderate", data=data)
     assert done.status_code == 302 and done.headers["Location"].endswith("/admin/feedback")
+    assert "已隐藏" in text(client.get("/admin/feedback"))
     client.get("/user/logout")
     assert "低价代办发票" not in text(client.get(PAGE))
+    login_as(client, cast.sysadmin)
+    client.post(f"/feedback/{spam['id']}/moderate", data={**data, "moderation": "restore"})
+    assert "没有被举报的内容。" in text(client.get("/admin/feedback"))
+    assert "低价代办发票" in text(client.get(PAGE))
 
 
 def test_the_section_speaks_english_when_asked(client, api, app, cast):
