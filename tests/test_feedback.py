@@ -12,8 +12,10 @@ from conftest import create_dataset
 
 from portal.api.openapi import build_spec
 from portal.feedback.models import Feedback, FeedbackReply
+from tests import smtp_server
 from tests.test_openapi_conformance import response_errors
 
+inbox = smtp_server.inbox  # the fixture: a local SMTP server the app sends to
 QUESTION = "这份数据多久更新一次？是否包含郊区线路？"
 WRONG = "第 12 行的站点坐标明显有误，位于海里。"
 
@@ -230,3 +232,17 @@ def test_results_match_the_documented_schemas(api, cast, bus, doc):
         response = api.post(name, person, **body)
         assert response.status_code == 200, (name, response.get_json())
         assert response_errors(doc, name, 200, response.get_json()) == [], name
+
+
+def test_the_departments_editors_are_mailed_new_feedback(api, app, cast, bus, inbox):
+    item = post(api, cast.stranger, kind="wrong_data", text=WRONG)
+    messages = inbox.wait_for(2)
+    assert sorted(m["To"] for m in messages) == [
+        "transport-admin@example.gov.cn",
+        "transport-editor@example.gov.cn",
+    ]
+    body = messages[0].get_content()
+    assert messages[0]["Subject"].startswith("数据集「公交站点」收到新的反馈")
+    assert body.index("数据有误") < body.index("wrong data") and WRONG in body
+    assert f"/dataset/bus-stops#feedback-{item['id']}" in body
+    assert len(inbox.messages) == 2  # members and outsiders are not told

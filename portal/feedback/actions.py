@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from portal import mail
 from portal.actions import Context, action, validate
 from portal.auth.models import User
 from portal.auth.permissions import (
@@ -31,7 +32,7 @@ from portal.auth.permissions import (
 )
 from portal.catalog import activity
 from portal.catalog.dictize import iso
-from portal.catalog.models import Dataset, Organization, Resource
+from portal.catalog.models import Dataset, Member, Organization, Resource
 from portal.catalog.queries import find_dataset, find_organization
 from portal.database import utcnow
 from portal.errors import NotFound, ValidationError
@@ -217,7 +218,45 @@ def feedback_create(context: Context, data_dict: dict[str, Any]) -> dict[str, An
         state=OPEN,
     )
     context.session.add(item)
-    return _result(context, item, "new")
+    result = _result(context, item, "new")
+    _tell_department(context, dataset, result)
+    return result
+
+
+KIND_NAMES = {
+    "comment": ("评论", "comment"),
+    "question": ("提问", "question"),
+    "wrong_data": ("数据有误", "wrong data"),
+    "broken_link": ("链接失效", "broken link"),
+    "other": ("其他", "other"),
+}
+
+
+def _tell_department(context: Context, dataset: Dataset, item: dict[str, Any]) -> None:
+    """Mail the editors and admins of the dataset's department, once the item is committed."""
+    if not mail.mail_configured(context.settings) or dataset.owner_org is None:
+        return
+    addresses = context.session.scalars(
+        select(User.email)
+        .join(Member, Member.user_id == User.id)
+        .where(
+            Member.organization_id == dataset.owner_org,
+            Member.role.in_(("editor", "admin")),
+            User.state == "active",
+            User.email.is_not(None),
+            User.id != (context.user_id or ""),
+        )
+    )
+    zh, en = KIND_NAMES[item["kind"]]
+    link = f"{context.settings.site_url.rstrip('/')}/dataset/{dataset.name}#feedback-{item['id']}"
+    subject = f"数据集「{dataset.title}」收到新的反馈 / New feedback on a dataset"
+    body = (
+        f"数据集「{dataset.title}」收到一条新的{zh}：\n\n{item['text']}\n\n请答复：{link}\n\n---\n\n"
+        f'The dataset "{dataset.title_en or dataset.title}" has new feedback ({en}):\n\n'
+        f"{item['text']}\n\nAnswer it: {link}\n"
+    )
+    for address in sorted(set(addresses)):
+        mail.send_after_commit(context, address, subject, body)
 
 
 @action(side_effect_free=True, schema=s.IdSchema)
