@@ -2,11 +2,12 @@
 _stats.
 
 A signed-in user who can read a dataset posts a comment, a question or an error report on it
-(optionally naming one of its resources). The editors and admins of the dataset's department,
-and sysadmins, answer (an official reply) and close it; the author may reply in the thread and
-close it too. Feedback is as public as its dataset: on a private dataset only those who read
-the dataset see it. Anyone signed in reports abuse (once each); sysadmins hide and restore
-items and replies. Posting is limited per user per hour (PORTAL_FEEDBACK_PER_HOUR).
+(optionally naming one of its resources), and the editors and admins of the dataset's
+department are mailed. They, and sysadmins, answer (an official reply) and close it; the
+author may reply in the thread and close it too. Feedback is as public as its dataset: on a
+private dataset only its readers see it. Anyone signed in reports abuse (once each);
+sysadmins hide and restore items and replies. Posting is limited per user per hour
+(PORTAL_FEEDBACK_PER_HOUR).
 """
 
 from __future__ import annotations
