@@ -22,6 +22,8 @@ ACTION_MODULES = (
     "portal.auth.user_admin",
     "portal.catalog.actions",
     "portal.datastore.actions",
+    "portal.feedback.actions",
+    "portal.feedback.follows",
     "portal.privacy.actions",
     "portal.quality.actions",
     "portal.requests.actions",
@@ -37,6 +39,7 @@ RESULT_MODULES = (
     "portal.auth.result_schemas",
     "portal.catalog.result_schemas",
     "portal.datastore.result_schemas",
+    "portal.feedback.result_schemas",
     "portal.privacy.result_schemas",
     "portal.quality.result_schemas",
     "portal.requests.result_schemas",
@@ -64,6 +67,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     from portal.database import Database
     from portal.datastore import hooks as datastore_hooks
     from portal.datastore.views import bp as datastore_bp
+    from portal.feedback import notify as follow_notify
     from portal.feeds.views import bp as feeds_bp
     from portal.health import bp as health_bp
     from portal.jobs.queue import JobQueue, load_tasks
@@ -96,6 +100,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.extensions["portal.dataset_listeners"] = [
         search_index.record_change,
         datastore_hooks.record_change,  # loads tabular files, drops tables of removed ones
+        follow_notify.record_change,  # mails the followers of a new version
     ]
     login.init_app(app)
     load_actions()

@@ -92,6 +92,9 @@ class Settings:
     # Where the counters live (PORTAL_RATE_LIMIT_STORAGE_URL); empty: the queue's Redis when
     # PORTAL_QUEUE_URL is redis://, else memory:// (one process's own counters).
     rate_limit_storage_url: str = ""
+    # How many feedback items and replies one user may post in an hour (PORTAL_FEEDBACK_PER_HOUR):
+    # the spam limit of dataset feedback; sysadmins are not limited.
+    feedback_per_hour: int = 10
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -144,5 +147,7 @@ class Settings:
                 values[f"rate_limit_{key}"] = env[name].strip()
         if "PORTAL_RATE_LIMITS" in env:
             values["rate_limits"] = _flag(env["PORTAL_RATE_LIMITS"])
+        if "PORTAL_FEEDBACK_PER_HOUR" in env:
+            values["feedback_per_hour"] = int(env["PORTAL_FEEDBACK_PER_HOUR"])
         values.update(overrides)
         return cls(**values)

@@ -27,6 +27,7 @@ from portal.catalog.models import (
 )
 from portal.database import Base
 from portal.datastore.models import DatastoreStatus
+from portal.feedback.models import Feedback, FeedbackReply, FeedbackReport, Follow
 from portal.privacy.models import PrivacyFinding
 from portal.requests.models import DataRequest, DataRequestSupport
 from portal.search.models import SearchOutbox
@@ -43,6 +44,10 @@ __all__ = [
     "Dataset",
     "DatastoreStatus",
     "DownloadCount",
+    "Feedback",
+    "FeedbackReply",
+    "FeedbackReport",
+    "Follow",
     "Group",
     "HarvestJob",
     "HarvestJobError",

@@ -45,6 +45,7 @@ TASK_MODULES = (
     "portal.catalog.linkcheck",
     "portal.catalog.previews",
     "portal.datastore.loader",
+    "portal.feedback.notify",
     "portal.privacy.screening",
     "harvesters.tasks",
 )

@@ -37,6 +37,7 @@ PAGE_MODULES = (
     "portal.web.accounts",
     "portal.web.datarequests",
     "portal.web.apps",
+    "portal.web.feedback",
     "portal.web.stats",
 )
 
