@@ -83,6 +83,9 @@ class Settings:
     metrics_token: str = ""
     # PORTAL_LOG_FORMAT=json: one JSON object a line, and one line per request (portal.request_log).
     log_format: str = "text"
+    # How many reuses one user may submit in 24 hours (PORTAL_REUSE_DAILY_LIMIT); sysadmins
+    # are not limited. New reuses are public at once, so this bounds what a spammer can post.
+    reuse_daily_limit: int = 5
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -129,5 +132,7 @@ class Settings:
             values["mail_from"] = env["PORTAL_MAIL_FROM"].strip()
         values["metrics_token"] = env.get("PORTAL_METRICS_TOKEN", "").strip()
         values["log_format"] = env.get("PORTAL_LOG_FORMAT", "text").strip().lower() or "text"
+        if "PORTAL_REUSE_DAILY_LIMIT" in env:
+            values["reuse_daily_limit"] = int(env["PORTAL_REUSE_DAILY_LIMIT"])
         values.update(overrides)
         return cls(**values)

@@ -28,6 +28,7 @@ from portal.database import Base
 from portal.datastore.models import DatastoreStatus
 from portal.privacy.models import PrivacyFinding
 from portal.requests.models import DataRequest, DataRequestSupport
+from portal.reuses.models import Reuse, ReuseDataset, ReuseReport
 from portal.search.models import SearchOutbox
 from portal.stats.models import DownloadCount
 
@@ -54,6 +55,9 @@ __all__ = [
     "Organization",
     "PrivacyFinding",
     "Resource",
+    "Reuse",
+    "ReuseDataset",
+    "ReuseReport",
     "ResourceView",
     "SearchOutbox",
     "Tag",

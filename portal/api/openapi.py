@@ -94,6 +94,7 @@ TAGS = {
     "portal.stats.actions": "Statistics",
     "portal.stats.reports": "Statistics",
     "portal.requests.actions": "Data requests",
+    "portal.reuses.actions": "Reuses",
     "harvesters.actions": "Harvesting",
 }
 
