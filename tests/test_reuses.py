@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from conftest import create_dataset
-from werkzeug.datastructures import FileStorage
 
 from portal.api.openapi import build_spec
 from tests.test_openapi_conformance import response_errors
@@ -130,13 +129,14 @@ def test_daily_limit_per_user(api, app, cast, bus):
     app.extensions["portal.settings"].reuse_daily_limit = 2
     submit(api, cast.stranger)
     submit(api, cast.stranger, title="第二个应用")
-    refused = api.post("reuse_create", cast.stranger,
-                       **{**BUS_APP, "title": "第三个应用", "datasets": ["bus-positions"]})  # fmt: skip
+    third = {**BUS_APP, "title": "第三个应用", "datasets": ["bus-positions"]}
+    refused = api.post("reuse_create", cast.stranger, **third)
     assert error(refused, 409, "Validation Error")["limit"] == [
         "You have reached the daily limit of new reuses: try again tomorrow."
     ]
     submit(api, cast.member, title="别人的应用")  # the limit is per user
-    submit(api, cast.sysadmin, title="管理员") and submit(api, cast.sysadmin, title="管理员二")
+    submit(api, cast.sysadmin, title="管理员")
+    submit(api, cast.sysadmin, title="管理员二")
     assert submit(api, cast.sysadmin, title="管理员三")["state"] == "published"
 
 
@@ -173,8 +173,7 @@ def test_owner_edit_keeps_private_links_the_owner_cannot_see(api, app, cast, bus
     create_dataset(app, "bus-stops", cast.transport, title="公交站点")
     reuse = submit(api, cast.member, datasets=["bus-positions", "bus-internal"])
     api.ok("reuse_update", cast.sysadmin, id=reuse["id"], datasets=["bus-internal", "bus-stops"])
-    changed = api.ok("reuse_update", cast.stranger and cast.member, id=reuse["id"],
-                     title="公交到站提醒 2.0")  # fmt: skip
+    changed = api.ok("reuse_update", cast.member, id=reuse["id"], title="公交到站提醒 2.0")
     assert changed["title"] == "公交到站提醒 2.0" and changed["type"] == "application"
     assert {d["name"] for d in changed["datasets"]} == {"bus-internal", "bus-stops"}
     error(api.post("reuse_update", cast.stranger, id=reuse["id"], title="x"), 403,
@@ -198,7 +197,7 @@ def test_script_and_html_in_the_description_are_sanitized(api, client, cast, bus
     reuse = submit(api, cast.stranger, description=hostile, title="<b>标题</b>")
     page = client.get(f"/reuse/{reuse['id']}").get_data(as_text=True)
     assert "<script>alert" not in page and "<img src=x" not in page
-    assert "javascript:alert" not in page and "<b>标题</b>" not in page
+    assert 'href="javascript' not in page and "<b>标题</b>" not in page
     assert "&lt;b&gt;标题&lt;/b&gt;" in page
     assert 'href="https://data.example.cn/"' in page
 
@@ -250,12 +249,10 @@ def test_image_must_be_png_jpeg_or_webp_and_small(api, app, client, cast, bus):
     assert image.status_code == 200 and image.mimetype == "image/png" and image.data == PNG
     assert image.headers["X-Content-Type-Options"] == "nosniff"
     webp = b"RIFF\x10\x00\x00\x00WEBPVP8 " + b"\x00" * 16
-    upload = FileStorage(io.BytesIO(webp), filename="new.webp")
-    from portal.actions import Context, call
-
-    session = app.extensions["portal.db"].session()
-    context = Context(session=session, app=app, user=cast.stranger.user)
-    call("reuse_update", context, {"id": made["id"], "image_upload": upload})
+    data = {"id": made["id"], "image_upload": (io.BytesIO(webp), "new.webp")}
+    changed = client.post("/api/3/action/reuse_update", data=data, headers=cast.stranger.headers,
+                          content_type="multipart/form-data")  # fmt: skip
+    assert changed.status_code == 200, changed.get_json()
     assert client.get(f"/reuse/{made['id']}/image").mimetype == "image/webp"
     cleared = api.ok("reuse_update", cast.stranger, id=made["id"], clear_image=True)
     assert cleared["image_url"] is None

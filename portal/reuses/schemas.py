@@ -21,6 +21,7 @@ REASON_MAX = 2000
 DATASETS_MAX = 100
 MODERATIONS = ("hide", "restore")
 URL_SCHEMES = ("http", "https")
+CONTROL_PROBLEM = "A URL may not contain control characters or line breaks."
 _SPLIT = re.compile(r"[\s,，;；]+")
 
 
@@ -39,7 +40,7 @@ def _text(max_length: int, **kwargs: Any) -> fields.String:
 def _web_url(value: str) -> str:
     """The reuse's address ends up in an href: http or https with a host, nothing else."""
     problem = link_problem(value)
-    if problem is None and link_scheme(value) not in URL_SCHEMES:
+    if problem != CONTROL_PROBLEM and link_scheme(value) not in URL_SCHEMES:
         problem = "Only http and https URLs are allowed."
     if problem:
         raise FieldError(problem)
@@ -139,9 +140,7 @@ class ReportSchema(IdSchema):
 
 
 class ModerateSchema(IdSchema):
-    decision = fields.String(
-        required=True, error_messages=REQUIRED, validate=v.OneOf(MODERATIONS)
-    )
+    decision = fields.String(required=True, error_messages=REQUIRED, validate=v.OneOf(MODERATIONS))
 
 
 class ReportListSchema(LenientSchema):
