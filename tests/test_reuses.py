@@ -125,6 +125,21 @@ def test_report_and_moderate_hide_then_restore(api, cast, bus):
     assert api.get("reuse_show", id=reuse["id"]).status_code == 200
 
 
+def test_hidden_reuse_of_a_purged_account_stays_hidden(api, app, cast, bus):
+    from sqlalchemy import update
+
+    from portal.reuses.models import Reuse
+
+    reuse = submit(api, cast.stranger)
+    api.ok("reuse_moderate", cast.sysadmin, id=reuse["id"], decision="hide")
+    session = app.extensions["portal.db"].session()
+    session.execute(update(Reuse).where(Reuse.id == reuse["id"]).values(user_id=None))
+    session.commit()
+    assert api.ok("reuse_list", None, include_hidden=True)["count"] == 0
+    assert api.ok("reuse_list", cast.member, include_hidden=True)["count"] == 0
+    assert api.ok("reuse_list", cast.sysadmin, include_hidden=True)["count"] == 1
+
+
 def test_daily_limit_per_user(api, app, cast, bus):
     app.extensions["portal.settings"].reuse_daily_limit = 2
     submit(api, cast.stranger)

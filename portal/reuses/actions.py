@@ -277,9 +277,10 @@ def reuse_list(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
     """Published reuses, featured first then newest; by dataset, type or featured."""
     args = validate(ListSchema(), data_dict)
     query = select(Reuse)
-    if not args["include_hidden"]:
+    if not args["include_hidden"] or context.user_id is None and not context.is_sysadmin:
         query = query.where(Reuse.state == PUBLISHED)
     elif not context.is_sysadmin:
+        # (Never `user_id == None`: that would match the reuses of purged accounts.)
         query = query.where((Reuse.state == PUBLISHED) | (Reuse.user_id == context.user_id))
     if args["dataset_id"]:
         dataset_id = _dataset_filter(context, args["dataset_id"])

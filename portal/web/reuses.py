@@ -202,7 +202,7 @@ def reuse_delete(reuse_id: str) -> Response:
 @bp.get("/reuse/<reuse_id>/image")
 def reuse_image(reuse_id: str) -> Response:
     """The reuse's image, for whoever may see the reuse (reuse_show decides)."""
-    show("reuse_show", {"id": reuse_id})
+    shown = show("reuse_show", {"id": reuse_id})
     context = action_context()
     reuse = context.session.get(Reuse, reuse_id)
     if reuse is None or not reuse.image_key:
@@ -216,7 +216,9 @@ def reuse_image(reuse_id: str) -> Response:
         abort(404)
     response = Response(chunks, mimetype=reuse.image_type or "application/octet-stream")
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "public, max-age=300"
+    # A hidden reuse's image is for its owner and sysadmins: no shared cache may keep it.
+    public = shown["state"] == "published"
+    response.headers["Cache-Control"] = "public, max-age=300" if public else "private, no-store"
     return response
 
 
