@@ -27,14 +27,14 @@ from portal.errors import NotFound, ValidationError
 from portal.reuses.images import drop_image, store_image
 from portal.reuses.models import HIDDEN, PUBLISHED, Reuse, ReuseDataset, ReuseReport
 from portal.reuses.schemas import (
-    CreateSchema,
-    IdSchema,
-    ListSchema,
-    ModerateSchema,
-    ReferencesSchema,
-    ReportListSchema,
-    ReportSchema,
-    UpdateSchema,
+    ReuseCreateSchema,
+    ReuseFilterSchema,
+    ReuseIdSchema,
+    ReuseModerateSchema,
+    ReuseQueueSchema,
+    ReuseReferencesSchema,
+    ReuseReportSchema,
+    ReuseUpdateSchema,
 )
 
 LIMIT_REACHED = "You have reached the daily limit of new reuses: try again tomorrow."
@@ -239,11 +239,11 @@ def _check_daily_limit(context: Context) -> None:
 # --- actions ------------------------------------------------------------------------------------
 
 
-@action(schema=CreateSchema)
+@action(schema=ReuseCreateSchema)
 def reuse_create(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
     """Submit a reuse of datasets: an application, visualisation, article, API or other."""
     require_login(context)
-    args = validate(CreateSchema(), data_dict)
+    args = validate(ReuseCreateSchema(), data_dict)
     datasets = _readable_datasets(context, args["datasets"])
     _check_daily_limit(context)
     reuse = Reuse(id=new_id(), user_id=context.user_id, state=PUBLISHED, featured=False)
@@ -258,10 +258,10 @@ def reuse_create(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
     return _record(context, reuse, "new")
 
 
-@action(side_effect_free=True, schema=IdSchema)
+@action(side_effect_free=True, schema=ReuseIdSchema)
 def reuse_show(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
     """A reuse, with the datasets it uses that the caller may read."""
-    args = validate(IdSchema(), data_dict)
+    args = validate(ReuseIdSchema(), data_dict)
     return reuse_dict(context, find_reuse(context, args["id"]))
 
 
@@ -272,10 +272,10 @@ def _dataset_filter(context: Context, ident: str) -> str:
         raise ValidationError({"dataset_id": ["Dataset not found"]}) from None
 
 
-@action(side_effect_free=True, schema=ListSchema)
+@action(side_effect_free=True, schema=ReuseFilterSchema)
 def reuse_list(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
     """Published reuses, featured first then newest; by dataset, type or featured."""
-    args = validate(ListSchema(), data_dict)
+    args = validate(ReuseFilterSchema(), data_dict)
     query = select(Reuse)
     if not args["include_hidden"] or context.user_id is None and not context.is_sysadmin:
         query = query.where(Reuse.state == PUBLISHED)
@@ -296,11 +296,11 @@ def reuse_list(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
     return {"count": total, "results": reuse_dicts(context, page)}
 
 
-@action(schema=UpdateSchema)
+@action(schema=ReuseUpdateSchema)
 def reuse_update(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
     """Change a reuse (its owner or a sysadmin): only the keys sent change."""
     require_login(context)
-    args = validate(UpdateSchema(), data_dict)
+    args = validate(ReuseUpdateSchema(), data_dict)
     reuse = find_reuse(context, args["id"])
     require(_can_edit(context, reuse), "Only the owner of a reuse, or a sysadmin, may edit it.")
     for key in TEXT_FIELDS:
@@ -317,11 +317,11 @@ def reuse_update(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
     return _record(context, reuse, "changed")
 
 
-@action(schema=IdSchema)
+@action(schema=ReuseIdSchema)
 def reuse_delete(context: Context, data_dict: dict[str, Any]) -> None:
     """Delete a reuse (its owner or a sysadmin), with its image and reports."""
     require_login(context)
-    args = validate(IdSchema(), data_dict)
+    args = validate(ReuseIdSchema(), data_dict)
     reuse = find_reuse(context, args["id"])
     require(_can_edit(context, reuse), "Only the owner of a reuse, or a sysadmin, may delete it.")
     _record(context, reuse, "deleted")
@@ -332,7 +332,7 @@ def reuse_delete(context: Context, data_dict: dict[str, Any]) -> None:
 
 def _set_featured(context: Context, data_dict: dict[str, Any], featured: bool) -> dict[str, Any]:
     require_login(context)
-    args = validate(IdSchema(), data_dict)
+    args = validate(ReuseIdSchema(), data_dict)
     reuse = find_reuse(context, args["id"])
     datasets = _links(context, [reuse.id]).get(reuse.id, [])
     require(
@@ -344,25 +344,25 @@ def _set_featured(context: Context, data_dict: dict[str, Any], featured: bool) -
     return _record(context, reuse, "featured" if featured else "unfeatured")
 
 
-@action(schema=IdSchema)
+@action(schema=ReuseIdSchema)
 def reuse_feature(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
     """Feature a reuse: it comes first in the lists (sysadmins and departments whose data it
     uses)."""
     return _set_featured(context, data_dict, True)
 
 
-@action(schema=IdSchema)
+@action(schema=ReuseIdSchema)
 def reuse_unfeature(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
     """Stop featuring a reuse."""
     return _set_featured(context, data_dict, False)
 
 
-@action(schema=ReportSchema)
+@action(schema=ReuseReportSchema)
 def reuse_report(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
     """Report a reuse to the moderators (spam, abuse, a broken link) with a reason; a second
     report of the same user replaces the first."""
     require_login(context)
-    args = validate(ReportSchema(), data_dict)
+    args = validate(ReuseReportSchema(), data_dict)
     reuse = find_reuse(context, args["id"])
     require(context.user is not None, "Only a signed-in user may report a reuse.")
     key = {"reuse_id": reuse.id, "user_id": context.user_id}
@@ -373,12 +373,12 @@ def reuse_report(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
     return reuse_dict(context, reuse)
 
 
-@action(schema=ModerateSchema)
+@action(schema=ReuseModerateSchema)
 def reuse_moderate(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
     """Hide a reuse (only its owner and sysadmins see it then) or restore it; either way its
     open reports are resolved (sysadmins only)."""
     require_login(context)
-    args = validate(ModerateSchema(), data_dict)
+    args = validate(ReuseModerateSchema(), data_dict)
     require(context.is_sysadmin, "Only a sysadmin may moderate reuses.")
     reuse = find_reuse(context, args["id"])
     reuse.state = HIDDEN if args["decision"] == "hide" else PUBLISHED
@@ -392,12 +392,12 @@ def reuse_moderate(context: Context, data_dict: dict[str, Any]) -> dict[str, Any
     return _record(context, reuse, "hidden" if reuse.state == HIDDEN else "restored")
 
 
-@action(side_effect_free=True, schema=ReportListSchema)
+@action(side_effect_free=True, schema=ReuseQueueSchema)
 def reuse_report_list(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
     """The moderation queue: reuses with open reports, most recently reported first, each with
     its reports (sysadmins only)."""
     require_login(context)
-    args = validate(ReportListSchema(), data_dict)
+    args = validate(ReuseQueueSchema(), data_dict)
     require(context.is_sysadmin, "Only a sysadmin may read the reports.")
     latest = (
         select(ReuseReport.reuse_id, func.max(ReuseReport.created).label("latest"))
@@ -439,11 +439,11 @@ def _reports_of(context: Context, ids: list[str]) -> dict[str, list[dict[str, An
     return found
 
 
-@action(side_effect_free=True, schema=ReferencesSchema)
+@action(side_effect_free=True, schema=ReuseReferencesSchema)
 def reuse_references(context: Context, data_dict: dict[str, Any]) -> list[dict[str, Any]]:
     """The published reuses of several datasets at once (for the DCAT feeds'
     dct:isReferencedBy): one entry per dataset and reuse, for the datasets the caller may read."""
-    args = validate(ReferencesSchema(), data_dict)
+    args = validate(ReuseReferencesSchema(), data_dict)
     ids = list(dict.fromkeys(args["dataset_ids"]))
     if not ids:
         return []

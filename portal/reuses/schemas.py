@@ -47,10 +47,13 @@ def _web_url(value: str) -> str:
     return value
 
 
-class DatasetNames(fields.Field):
+class DatasetNames(fields.List):
     """Dataset names or ids: a list, or one string separated by commas or spaces (a form)."""
 
     default_error_messages = {"invalid": "Give dataset names or ids."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(fields.String(), **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[str]:
         items = _SPLIT.split(value) if isinstance(value, str) else value
@@ -62,7 +65,7 @@ class DatasetNames(fields.Field):
         return names
 
 
-class IdSchema(LenientSchema):
+class ReuseIdSchema(LenientSchema):
     id = fields.String(required=True, error_messages=REQUIRED)
 
 
@@ -99,7 +102,7 @@ def _image() -> Upload:
     return Upload(allow_none=True, metadata={"description": "A PNG, JPEG or WebP image."})
 
 
-class CreateSchema(LenientSchema):
+class ReuseCreateSchema(LenientSchema):
     title = _title(True)
     description = _description(True)
     type = _type(True)
@@ -108,7 +111,7 @@ class CreateSchema(LenientSchema):
     image_upload = _image()
 
 
-class UpdateSchema(LenientSchema):
+class ReuseUpdateSchema(LenientSchema):
     """Only the keys sent change."""
 
     id = fields.String(required=True, error_messages=REQUIRED)
@@ -121,7 +124,7 @@ class UpdateSchema(LenientSchema):
     clear_image = fields.Boolean(metadata={"description": "Remove the image."})
 
 
-class ListSchema(LenientSchema):
+class ReuseFilterSchema(LenientSchema):
     dataset_id = fields.String(
         load_default=None, metadata={"description": "Only reuses of this dataset (id or name)."}
     )
@@ -135,20 +138,20 @@ class ListSchema(LenientSchema):
     offset = fields.Integer(load_default=0, validate=v.Range(min=0, max=10_000_000))
 
 
-class ReportSchema(IdSchema):
+class ReuseReportSchema(ReuseIdSchema):
     reason = _text(REASON_MAX, required=True, metadata={"description": "Why it is reported."})
 
 
-class ModerateSchema(IdSchema):
+class ReuseModerateSchema(ReuseIdSchema):
     decision = fields.String(required=True, error_messages=REQUIRED, validate=v.OneOf(MODERATIONS))
 
 
-class ReportListSchema(LenientSchema):
+class ReuseQueueSchema(LenientSchema):
     limit = fields.Integer(load_default=20, validate=v.Range(min=1, max=100))
     offset = fields.Integer(load_default=0, validate=v.Range(min=0, max=10_000_000))
 
 
-class ReferencesSchema(LenientSchema):
+class ReuseReferencesSchema(LenientSchema):
     dataset_ids = fields.List(
         fields.String(),
         required=True,
