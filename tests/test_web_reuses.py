@@ -133,3 +133,13 @@ def test_pages_speak_english_when_asked(client, api, cast, bus):
     assert "Application" in english
     assert "1 reuse" in text(client.get("/reuse?lang=en"))
     assert "Reuses" in text(client.get("/dataset/bus-positions?lang=en"))
+
+
+def test_daily_limit_is_said_in_chinese_on_the_form(client, app, cast, bus):
+    app.extensions["portal.settings"].reuse_daily_limit = 0
+    login_as(client, cast.stranger)
+    token = csrf(client, "/reuse/new")
+    data = {"csrf_token": token, **APP, "datasets": "bus-positions"}
+    page = text(client.post("/reuse/new", data=data))
+    assert "您今天提交的数据应用已达上限，请明天再试。" in page
+    assert 'value="公交到站提醒小程序"' in page  # what was typed is kept
