@@ -95,6 +95,9 @@ class Settings:
     # How many feedback items and replies one user may post in an hour (PORTAL_FEEDBACK_PER_HOUR):
     # the spam limit of dataset feedback; sysadmins are not limited.
     feedback_per_hour: int = 10
+    # How many reuses one user may submit in 24 hours (PORTAL_REUSE_DAILY_LIMIT); sysadmins
+    # are not limited. New reuses are public at once, so this bounds what a spammer can post.
+    reuse_daily_limit: int = 5
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -149,5 +152,7 @@ class Settings:
             values["rate_limits"] = _flag(env["PORTAL_RATE_LIMITS"])
         if "PORTAL_FEEDBACK_PER_HOUR" in env:
             values["feedback_per_hour"] = int(env["PORTAL_FEEDBACK_PER_HOUR"])
+        if "PORTAL_REUSE_DAILY_LIMIT" in env:
+            values["reuse_daily_limit"] = int(env["PORTAL_REUSE_DAILY_LIMIT"])
         values.update(overrides)
         return cls(**values)

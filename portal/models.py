@@ -30,6 +30,7 @@ from portal.datastore.models import DatastoreStatus
 from portal.feedback.models import Feedback, FeedbackReply, FeedbackReport, Follow
 from portal.privacy.models import PrivacyFinding
 from portal.requests.models import DataRequest, DataRequestSupport
+from portal.reuses.models import Reuse, ReuseDataset, ReuseReport
 from portal.search.models import SearchOutbox
 from portal.stats.models import DownloadCount
 
@@ -62,6 +63,9 @@ __all__ = [
     "Organization",
     "PrivacyFinding",
     "Resource",
+    "Reuse",
+    "ReuseDataset",
+    "ReuseReport",
     "ResourceView",
     "SearchOutbox",
     "Tag",

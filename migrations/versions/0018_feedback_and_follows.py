@@ -1,7 +1,7 @@
 """feedback on datasets, their replies and reports; follows of datasets and departments
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-04 03:10:00.000000
 
 Feedback items (comments, questions, error reports) thread replies under them; a report of
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = "0018"
-down_revision = "0016"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

@@ -99,6 +99,7 @@ TAGS = {
     "portal.requests.actions": "Data requests",
     "portal.apps.actions": "Applications and keys",
     "portal.apps.reports": "Statistics",
+    "portal.reuses.actions": "Reuses",
     "harvesters.actions": "Harvesting",
 }
 

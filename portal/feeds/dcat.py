@@ -114,9 +114,11 @@ def catalog_triples(
     datasets: Iterable[dict[str, Any]],
     modified: str | None = None,
     page: PageInfo | None = None,
+    references: dict[str, list[str]] | None = None,
 ) -> Triples:
-    """One page of the catalog: the catalog node, its datasets and the paging node."""
-    builder = CatalogGraph(info.site_url)
+    """One page of the catalog: the catalog node, its datasets and the paging node;
+    `references` are the reuse pages citing each dataset (dataset id -> IRIs)."""
+    builder = CatalogGraph(info.site_url, references=references or {})
     refs = [builder.add_dataset(d) for d in datasets]
     builder.add_catalog(info, refs, modified)
     if page is not None:

@@ -89,6 +89,9 @@ def table_schema(triples: Triples, ref: str, name: str, title_zh: str, title_en:
 class DatasetGraph:
     site_url: str
     triples: Triples = field(default_factory=Triples)
+    # dataset id -> the pages of the published reuses citing it (dct:isReferencedBy), looked
+    # up for all the graph's datasets at once by the caller (portal.feeds.views).
+    references: dict[str, list[str]] = field(default_factory=dict)
     _described: set[str] = field(default_factory=set)
     _schemes: set[str] = field(default_factory=set)
 
@@ -146,6 +149,8 @@ class DatasetGraph:
         self.add_themes(ref, dataset)
         self.add_profile_fields(ref, item)
         self.add_portal_properties(ref, item)
+        for page in self.references.get(dataset["id"], ()):
+            self.add(ref, DCT.isReferencedBy, page)
         for resource in dataset.get("resources") or []:
             self.add(ref, DCAT.distribution, self.add_distribution(dataset, resource))
         return ref
@@ -458,9 +463,11 @@ def _needs_portal_property(profile_field: Field) -> bool:
     )
 
 
-def dataset_triples(site_url: str, dataset: dict[str, Any]) -> Triples:
+def dataset_triples(
+    site_url: str, dataset: dict[str, Any], references: dict[str, list[str]] | None = None
+) -> Triples:
     """The statements of one dataset on its own (the /dataset/<name>.ttl document)."""
-    builder = DatasetGraph(site_url)
+    builder = DatasetGraph(site_url, references=references or {})
     builder.add_dataset(dataset)
     return builder.triples
 

@@ -111,13 +111,26 @@ def cursor_url(fmt: str, query: CatalogQuery, cursor: Cursor) -> str:
     return f"{site_url_of(current_app)}/catalog.{fmt}?{urlencode(args)}"
 
 
+def reuse_references(context: Context, datasets: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """dataset id -> the pages of the published reuses citing it, for all `datasets` in one
+    action call (one query, whatever their number)."""
+    found: dict[str, list[str]] = {}
+    if not datasets:
+        return found
+    rows = call("reuse_references", context, {"dataset_ids": [d["id"] for d in datasets]})
+    for row in rows:
+        found.setdefault(row["dataset_id"], []).append(row["page_url"])
+    return found
+
+
 # --- per dataset -----------------------------------------------------------------------------
 
 
 @bp.get(f"/dataset/<name>.<{RDF_FORMATS}:fmt>")
 def dataset_rdf(name: str, fmt: str) -> Response:
     dataset = readable_dataset(name)
-    triples = dataset_triples(site_url_of(current_app), dataset)
+    references = reuse_references(action_context(), [dataset])
+    triples = dataset_triples(site_url_of(current_app), dataset, references)
     dcat_columns.add_columns(triples, site_url_of(current_app), dataset,
                              dcat_columns.table_fields(action_context(), dataset))  # fmt: skip
     return rdf_response(triples, fmt, public=not dataset.get("private"))
@@ -177,7 +190,8 @@ def catalog_rdf(fmt: str) -> Response:
             status=404,
             mimetype="text/plain",
         )
-    triples = catalog_triples(catalog_info(current_app), found.datasets, modified, page)
+    references = reuse_references(context, found.datasets)
+    triples = catalog_triples(catalog_info(current_app), found.datasets, modified, page, references)
     return rdf_response(triples, fmt)
 
 

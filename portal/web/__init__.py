@@ -38,6 +38,7 @@ PAGE_MODULES = (
     "portal.web.datarequests",
     "portal.web.apps",
     "portal.web.feedback",
+    "portal.web.reuses",
     "portal.web.stats",
 )
 
