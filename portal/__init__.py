@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 # the registry itself imports no domain. A domain's own registrations (quality's search field)
 # happen when its module loads.
 ACTION_MODULES = (
+    "portal.access.actions",
     "portal.auth.actions",
     "portal.auth.user_admin",
     "portal.catalog.actions",
@@ -31,6 +32,7 @@ ACTION_MODULES = (
 )
 # Each domain's results for the OpenAPI document (portal.result_schemas: a RESULTS dict each).
 RESULT_MODULES = (
+    "portal.access.result_schemas",
     "portal.auth.result_schemas",
     "portal.catalog.result_schemas",
     "portal.datastore.result_schemas",

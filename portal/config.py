@@ -83,6 +83,9 @@ class Settings:
     metrics_token: str = ""
     # PORTAL_LOG_FORMAT=json: one JSON object a line, and one line per request (portal.request_log).
     log_format: str = "text"
+    # Days a department has to review an application for a conditionally open dataset's data
+    # (PORTAL_ACCESS_REVIEW_DAYS); a pending one past them is shown as overdue.
+    access_review_days: int = 15
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -129,5 +132,7 @@ class Settings:
             values["mail_from"] = env["PORTAL_MAIL_FROM"].strip()
         values["metrics_token"] = env.get("PORTAL_METRICS_TOKEN", "").strip()
         values["log_format"] = env.get("PORTAL_LOG_FORMAT", "text").strip().lower() or "text"
+        if "PORTAL_ACCESS_REVIEW_DAYS" in env:
+            values["access_review_days"] = int(env["PORTAL_ACCESS_REVIEW_DAYS"])
         values.update(overrides)
         return cls(**values)

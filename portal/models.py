@@ -7,6 +7,7 @@ from harvesters.models import (
     HarvestRecord,
     HarvestSource,
 )
+from portal.access.models import AccessGrant, AccessRequest
 from portal.auth.models import ApiToken, User
 from portal.catalog.linkcheck_models import LinkCheck
 from portal.catalog.models import (
@@ -32,6 +33,8 @@ from portal.search.models import SearchOutbox
 from portal.stats.models import DownloadCount
 
 __all__ = [
+    "AccessGrant",
+    "AccessRequest",
     "Activity",
     "ApiToken",
     "Base",
