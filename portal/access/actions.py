@@ -38,8 +38,13 @@ from portal.access.schemas import (
 )
 from portal.actions import Context, action, validate
 from portal.auth.models import User
-from portal.auth.permissions import editable_org_ids, has_role, require, require_login
-from portal.auth.permissions import require_readable
+from portal.auth.permissions import (
+    editable_org_ids,
+    has_role,
+    require,
+    require_login,
+    require_readable,
+)
 from portal.catalog import activity
 from portal.catalog.dictize import iso
 from portal.catalog.models import Dataset
@@ -391,5 +396,6 @@ def access_grant_list(context: Context, data_dict: dict[str, Any]) -> dict[str, 
         query = query.where(AccessGrant.dataset_id == dataset_id)
     total, page = _paged(context, query, args, AccessGrant)
     users = {u.id: u for u in _by_ids(context, User, User.id, {g.user_id for g in page})}
-    datasets = {d.id: d for d in _by_ids(context, Dataset, Dataset.id, {g.dataset_id for g in page})}
+    shown = _by_ids(context, Dataset, Dataset.id, {g.dataset_id for g in page})
+    datasets = {d.id: d for d in shown}
     return {"count": total, "results": [grant_dict(g, users, datasets, now) for g in page]}

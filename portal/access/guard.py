@@ -90,10 +90,10 @@ def allowed(resource: Mapping[str, Any]) -> bool:
 
 def refusal(context: Context, resource: Mapping[str, Any]) -> str:
     site = context.settings.site_url.rstrip("/")
+    # Under the API's 200-character echo limit (portal.api.views).
     return (
-        "This dataset is conditionally open: its files, previews and DataStore rows are for "
-        "approved applicants only. Apply for access on its page, "
-        f"{site}/dataset/{resource.get('package_id')}, or with the access_request_create action."
+        "This dataset is conditionally open: its data is for approved applicants. Apply with "
+        f"access_request_create or at {site}/dataset/{resource.get('package_id')}"
     )
 
 

@@ -79,7 +79,9 @@ class ApproveSchema(IdSchema):
 
 
 class RejectSchema(IdSchema):
-    reason = _text(TEXT_MAX, required=True, metadata={"description": "Why: the applicant reads it."})
+    reason = _text(
+        TEXT_MAX, required=True, metadata={"description": "Why; the applicant reads it."}
+    )
 
 
 class RevokeSchema(IdSchema):
