@@ -36,6 +36,7 @@ PAGE_MODULES = (
     "portal.web.harvest",
     "portal.web.accounts",
     "portal.web.datarequests",
+    "portal.web.access",
     "portal.web.stats",
 )
 
