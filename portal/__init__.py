@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 ACTION_MODULES = (
     "portal.apps.actions",
     "portal.apps.reports",
+    "portal.access.actions",
     "portal.auth.actions",
     "portal.auth.user_admin",
     "portal.catalog.actions",
@@ -37,6 +38,7 @@ ACTION_MODULES = (
 # Each domain's results for the OpenAPI document (portal.result_schemas: a RESULTS dict each).
 RESULT_MODULES = (
     "portal.apps.result_schemas",
+    "portal.access.result_schemas",
     "portal.auth.result_schemas",
     "portal.catalog.result_schemas",
     "portal.datastore.result_schemas",

@@ -7,6 +7,7 @@ from harvesters.models import (
     HarvestRecord,
     HarvestSource,
 )
+from portal.access.models import AccessGrant, AccessRequest
 from portal.apps.models import ApiCallCount, App
 from portal.auth.models import ApiToken, User
 from portal.catalog.linkcheck_models import LinkCheck
@@ -35,6 +36,8 @@ from portal.search.models import SearchOutbox
 from portal.stats.models import DownloadCount
 
 __all__ = [
+    "AccessGrant",
+    "AccessRequest",
     "Activity",
     "ApiCallCount",
     "ApiToken",

@@ -1,7 +1,7 @@
 """applications, their keys (API tokens with an app, read-only flag and expiry), API call counts
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-04 03:00:00.000000
 
 An application's key is an api_token row with app_id set, so every token client works with it.
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = "0016"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

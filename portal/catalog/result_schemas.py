@@ -11,6 +11,7 @@ from typing import Any
 
 from marshmallow import INCLUDE, fields, validate
 
+from portal.access.result_schemas import ResourceAccessSchema
 from portal.privacy.result_schemas import PrivacyStatusSchema
 from portal.result_schemas import NAMES, NullStr, ResultSchema, Str, Timestamp, many, names_or
 
@@ -64,6 +65,11 @@ class ResourceSchema(ResultSchema):
         PrivacyStatusSchema,
         metadata={"description": "resource_show only: the screening of its file for personal "
                   "information (portal.privacy)."},
+    )
+    access = fields.Nested(
+        ResourceAccessSchema,
+        metadata={"description": "Only on a conditionally open dataset's resources: whether "
+                  "the caller may use its file, preview and DataStore rows (portal.access)."},
     )
 
 

@@ -97,6 +97,7 @@ RESOURCE_READ_ONLY = frozenset(
         "tracking_summary",
         "download_url",
         "privacy",  # resource_show's screening status (portal.privacy.screening)
+        "access",  # conditional opening's verdict for the caller (portal.access.guard)
     }
 )
 

@@ -12,6 +12,7 @@ from urllib.parse import quote, urlsplit
 
 from flask import Blueprint, Response, abort, redirect, request
 
+from portal.access.guard import allowed
 from portal.actions import call
 from portal.catalog.models import Resource
 from portal.errors import NotAuthorized, NotFound
@@ -48,6 +49,8 @@ def download(dataset_id: str, resource_id: str, filename: str) -> Response:
         abort(404)
     if shown.get("privacy", {}).get("withheld"):
         return withheld_page()
+    if not allowed(shown):
+        return conditional_page(dataset_id)
     storage = context.storage
     redirect_url = storage.download_redirect(resource.storage_key, filename)
     if redirect_url:
@@ -84,6 +87,20 @@ def withheld_page() -> Response:
         "<p>此文件疑似包含个人信息（如身份证号、手机号），在所属部门处理之前不提供下载。</p>"
         "<p>The file appears to contain personal information (such as resident ID or mobile "
         "numbers) and cannot be downloaded until its department has dealt with it.</p>"
+    )
+    return Response(body, status=403, content_type="text/html; charset=utf-8")
+
+
+def conditional_page(dataset_id: str) -> Response:
+    """A file of a conditionally open dataset (portal.access.guard), refused in both
+    languages with the way to apply."""
+    apply = f"/dataset/{quote(dataset_id)}#access"
+    body = (
+        "<!doctype html><meta charset=utf-8><title>403</title>"
+        "<h1>此数据集为有条件开放 / This dataset is conditionally open</h1>"
+        f'<p>获批准的申请人才能下载其文件。<a href="{apply}">申请使用</a></p>'
+        f'<p>Only approved applicants may download its files. <a href="{apply}">Apply for '
+        "access</a></p>"
     )
     return Response(body, status=403, content_type="text/html; charset=utf-8")
 

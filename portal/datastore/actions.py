@@ -18,6 +18,7 @@ from marshmallow import validate as v
 from sqlalchemy import column, delete, select, table, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from portal.access.guard import require_data
 from portal.actions import Context, action, call, validate
 from portal.auth.permissions import can_edit_dataset, require, require_login
 from portal.catalog.models import Dataset, Resource
@@ -109,6 +110,7 @@ def readable_resource(context: Context, resource_id: Any) -> dict[str, Any]:
         "This table appears to contain personal information and is withheld until its "
         "department has dealt with it.",
     )
+    require_data(context, resource)  # conditionally open (portal.access.guard)
     return resource
 
 

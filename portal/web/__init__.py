@@ -39,6 +39,7 @@ PAGE_MODULES = (
     "portal.web.apps",
     "portal.web.feedback",
     "portal.web.reuses",
+    "portal.web.access",
     "portal.web.stats",
 )
 

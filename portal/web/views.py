@@ -246,7 +246,9 @@ def resource_page(name: str, resource_id: str) -> str:
     table = datatable.table_view(resource_id, info) if info and info["fields"] else None
     # Without a DataStore table, the cached file preview (parsed by the background job, never
     # per page view).
-    preview = None if table else show("resource_preview_show", {"id": resource_id})
+    # A conditionally open dataset's preview is refused too (portal.access.guard).
+    refused = resource.get("access", {}).get("granted") is False
+    preview = None if table or refused else show("resource_preview_show", {"id": resource_id})
     return render_template(
         "resource.html",
         dataset=dataset,

@@ -8,6 +8,7 @@ from marshmallow import fields
 from marshmallow import validate as v
 from sqlalchemy import delete, func, select
 
+from portal.access.guard import annotate_resources
 from portal.actions import Context, action, call, validate
 from portal.auth.permissions import (
     can_edit_dataset,
@@ -68,7 +69,9 @@ def package_show(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
     args = validate(SHOW_SCHEMA, data_dict)
     dataset = load_package(context, args["id"])  # plain rows: a read needs no ORM objects
     require_readable(context, dataset)
-    return show_dict(context, dataset)
+    result = show_dict(context, dataset)
+    annotate_resources(context, dataset, result)  # conditional opening (portal.access.guard)
+    return result
 
 
 @action(side_effect_free=True, schema=PagingSchema)

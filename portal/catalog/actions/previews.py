@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from portal.access.guard import require_data
 from portal.actions import Context, action, call, validate
 from portal.catalog.actions.datasets import IdSchema
 from portal.catalog.models import Resource
@@ -20,6 +21,7 @@ def resource_preview_show(context: Context, data_dict: dict[str, Any]) -> dict[s
     shown = call("resource_show", context, {"id": args["id"]})
     if shown.get("privacy", {}).get("withheld"):
         return withheld()
+    require_data(context, shown)  # a conditionally open dataset's (portal.access.guard)
     resource = context.session.get(Resource, args["id"])
     preview, stale = preview_for(context.app, resource)
     if stale:

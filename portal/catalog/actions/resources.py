@@ -13,6 +13,7 @@ from marshmallow import fields
 from marshmallow import validate as v
 from sqlalchemy import func, select
 
+from portal.access.guard import access_status
 from portal.actions import Context, action, call, validate
 from portal.auth.permissions import (
     can_edit_dataset,
@@ -92,6 +93,9 @@ def resource_show(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]
     privacy = privacy_status(context, resource, dataset)
     if privacy is not None:
         result["privacy"] = privacy
+    access = access_status(context, dataset)  # conditionally open (portal.access.guard)
+    if access is not None:
+        result["access"] = access
     return result
 
 

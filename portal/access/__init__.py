@@ -1,0 +1,1 @@
+"""Conditional opening: applications for the data of conditionally open datasets, and grants."""
