@@ -16,6 +16,7 @@ import re
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from flask import current_app
 from sqlalchemy import insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
@@ -47,7 +48,13 @@ def count_download(session: Session, request: Request, dataset_id: str, resource
     """Record one download of the resource for this request, unless it is not countable."""
     if not is_countable(request.method, request.headers.get("User-Agent")):
         return False
-    return record_download(session, dataset_id, resource_id)
+    if not record_download(session, dataset_id, resource_id):
+        return False
+    # Imported here: portal.stats.usage builds on this module.
+    from portal.stats.usage import note_download
+
+    note_download(current_app, dataset_id)
+    return True
 
 
 def record_download(

@@ -38,6 +38,8 @@ SORT_OPTIONS = (
     ("metadata_modified desc", _l("Last updated")),
     ("metadata_created desc", _l("Newest")),
     ("title_string asc", _l("Title")),
+    ("views_recent desc", _l("Most viewed")),
+    ("downloads desc", _l("Most downloaded")),
 )
 ACTIVITY_LABELS = {
     "new package": _l("Created"),
