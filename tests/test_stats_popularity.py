@@ -21,7 +21,11 @@ BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/124.0 Safar
 
 @pytest.fixture
 def three(app, cast) -> dict[str, dict[str, Any]]:
-    titles = {"bus-routes": "全省公交线路", "metro-stations": "地铁站点", "taxi-fares": "出租车运价"}
+    titles = {
+        "bus-routes": "全省公交线路",
+        "metro-stations": "地铁站点",
+        "taxi-fares": "出租车运价",
+    }
     return {
         name: create_dataset(app, name, cast.transport, title=title)
         for name, title in titles.items()

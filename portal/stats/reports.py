@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from portal.actions import Context, action, call, validate
 from portal.catalog.models import Dataset
 from portal.fields import LenientSchema
+from portal.stats.cache import cached
 from portal.stats.counting import today
 from portal.stats.models import DatasetViewCount, DownloadCount, SearchTermCount
 
@@ -35,6 +36,7 @@ class MonthsSchema(LenientSchema):
 
 
 @action(side_effect_free=True, schema=LenientSchema)
+@cached
 def stats_catalog(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
     """Public datasets in all and per department, theme, format, licence, opening type and
     quality band (each: name, display_name, count; largest first)."""
@@ -61,11 +63,12 @@ def stats_catalog(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]
 
 
 @action(side_effect_free=True, schema=MonthsSchema)
+@cached
 def stats_growth(context: Context, data_dict: dict[str, Any]) -> list[dict[str, Any]]:
     """Public datasets first published per month, and the running total at each month's end."""
     args = validate(MonthsSchema(), data_dict)
     months = month_range(args["months"])
-    month = _month(context, Dataset.metadata_created)
+    month = month_key(context, Dataset.metadata_created)
     public = (Dataset.state == "active", Dataset.private.is_(False))
     rows = dict(
         context.session.execute(select(month, func.count()).where(*public).group_by(month)).all()
@@ -79,6 +82,7 @@ def stats_growth(context: Context, data_dict: dict[str, Any]) -> list[dict[str, 
 
 
 @action(side_effect_free=True, schema=MonthsSchema)
+@cached
 def stats_usage(context: Context, data_dict: dict[str, Any]) -> list[dict[str, Any]]:
     """Per month: downloads and page views of public datasets, and searches made."""
     args = validate(MonthsSchema(), data_dict)
@@ -87,7 +91,7 @@ def stats_usage(context: Context, data_dict: dict[str, Any]) -> list[dict[str, A
     public = (Dataset.state == "active", Dataset.private.is_(False))
     figures: dict[str, dict[str, int]] = {key: {} for key in ("downloads", "views", "searches")}
     for key, model in (("downloads", DownloadCount), ("views", DatasetViewCount)):
-        month = _month(context, model.day)
+        month = month_key(context, model.day)
         query = (
             select(month, func.sum(model.count))
             .join(Dataset, Dataset.id == model.dataset_id)
@@ -95,7 +99,7 @@ def stats_usage(context: Context, data_dict: dict[str, Any]) -> list[dict[str, A
             .group_by(month)
         )
         figures[key] = {m: int(n or 0) for m, n in context.session.execute(query)}
-    month = _month(context, SearchTermCount.day)
+    month = month_key(context, SearchTermCount.day)
     query = (
         select(month, func.sum(SearchTermCount.count))
         .where(SearchTermCount.day >= start)
@@ -117,7 +121,7 @@ def month_range(months: int) -> list[str]:
     return keys[::-1]
 
 
-def _month(context: Context, column: Any) -> Any:
+def month_key(context: Context, column: Any) -> Any:
     """YYYY-MM of a date or timestamp column, in the database's own dialect."""
     if context.session.get_bind().dialect.name == "postgresql":
         return func.to_char(column, "YYYY-MM")
