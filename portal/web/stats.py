@@ -33,6 +33,7 @@ class Chart:
     kind: str  # bar, pie or line
     columns: tuple[Any, ...]  # the table's headers: a label, then one per series
     rows: Callable[[dict[str, Any]], list[list[Any]]]  # from the page's figures
+    source: str = "catalog"  # the figures (SOURCES) it is drawn from
 
 
 def _facet(field: str) -> Callable[[dict[str, Any]], list[list[Any]]]:
@@ -62,9 +63,9 @@ CHARTS = (
           _facet("organization")),
     Chart("themes", _l("Datasets per theme"), "bar", (_l("Theme"), COUNT), _facet("groups")),
     Chart("growth", _l("Datasets published per month"), "line",
-          (_l("Month"), _l("New datasets"), _l("Datasets in all")), _growth),
+          (_l("Month"), _l("New datasets"), _l("Datasets in all")), _growth, "growth"),
     Chart("usage", _l("Downloads, page views and searches per month"), "line",
-          (_l("Month"), _l("Downloads"), _l("Page views"), _l("Searches")), _usage),
+          (_l("Month"), _l("Downloads"), _l("Page views"), _l("Searches")), _usage, "usage"),
     Chart("formats", _l("Datasets by file format"), "pie", (_l("Format"), COUNT),
           _facet("res_format")),
     Chart("opening", _l("Opening types"), "pie", (_l("Opening type"), COUNT),
@@ -73,19 +74,23 @@ CHARTS = (
           _facet("quality")),
     Chart("licences", _l("Licences"), "pie", (_l("Licence"), COUNT), _facet("license_id")),
     Chart("search-terms", _l("Top search terms"), "table",
-          (_l("Search term"), _l("Searches"), _l("Datasets found")), _terms),
+          (_l("Search term"), _l("Searches"), _l("Datasets found")), _terms, "terms"),
 )  # fmt: skip
 BY_NAME = {chart.name: chart for chart in CHARTS}
 
 
-def figures() -> dict[str, Any]:
+# Each source is one stats_* action: a CSV file computes only its own chart's.
+SOURCES: dict[str, tuple[str, dict[str, Any]]] = {
+    "catalog": ("stats_catalog", {}),
+    "growth": ("stats_growth", {"months": MONTHS}),
+    "usage": ("stats_usage", {"months": MONTHS}),
+    "terms": ("stats_search_terms", {"days": 30, "limit": TOP_TERMS}),
+}
+
+
+def figures(sources: tuple[str, ...] = tuple(SOURCES)) -> dict[str, Any]:
     context = action_context()
-    return {
-        "catalog": call("stats_catalog", context, {}),
-        "growth": call("stats_growth", context, {"months": MONTHS}),
-        "usage": call("stats_usage", context, {"months": MONTHS}),
-        "terms": call("stats_search_terms", context, {"days": 30, "limit": TOP_TERMS}),
-    }
+    return {key: call(SOURCES[key][0], context, dict(SOURCES[key][1])) for key in sources}
 
 
 @bp.get("/stats")
@@ -114,7 +119,7 @@ def stats_csv(name: str) -> Response:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([str(c) for c in chart.columns])
-    writer.writerows(chart.rows(figures()))
+    writer.writerows(chart.rows(figures((chart.source,))))
     # UTF-8 with a BOM, so Excel opens the Chinese labels.
     return Response(
         "\ufeff" + out.getvalue(),
