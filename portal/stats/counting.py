@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.database import utcnow, write_transaction
+from portal.stats import rollup
 from portal.stats.models import DownloadCount, DownloadTotal
 
 if TYPE_CHECKING:
@@ -71,6 +72,7 @@ def record_download(
         with write_transaction(session):
             _add(session, DownloadCount, daily, ("resource_id", "day"), count)
             _add(session, DownloadTotal, {"dataset_id": dataset_id}, ("dataset_id",), count)
+            rollup.add(session, {(dataset_id, daily["day"]): (0, count)})
     except SQLAlchemyError:  # also a rollback that fails: the connection itself is gone
         log.warning("Download of resource %s not counted", resource_id, exc_info=True)
         return False

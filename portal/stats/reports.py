@@ -22,7 +22,7 @@ from portal.catalog.models import Dataset
 from portal.fields import LenientSchema
 from portal.stats.cache import cached
 from portal.stats.counting import today
-from portal.stats.models import DatasetViewCount, DownloadCount, SearchTermCount
+from portal.stats.models import SearchTermCount, UsageRollup
 
 CATALOG_FACETS = ("organization", "groups", "res_format", "license_id", "open_type", "quality")
 
@@ -84,21 +84,22 @@ def stats_growth(context: Context, data_dict: dict[str, Any]) -> list[dict[str, 
 @action(side_effect_free=True, schema=MonthsSchema)
 @cached
 def stats_usage(context: Context, data_dict: dict[str, Any]) -> list[dict[str, Any]]:
-    """Per month: downloads and page views of public datasets, and searches made."""
+    """Per month: downloads and page views of public datasets, and searches made.
+
+    Views and downloads count while their dataset is public (portal.stats.models.UsageRollup)."""
     args = validate(MonthsSchema(), data_dict)
     months = month_range(args["months"])
     start = date.fromisoformat(months[0] + "-01")
-    public = (Dataset.state == "active", Dataset.private.is_(False))
     figures: dict[str, dict[str, int]] = {key: {} for key in ("downloads", "views", "searches")}
-    for key, model in (("downloads", DownloadCount), ("views", DatasetViewCount)):
-        month = month_key(context, model.day)
-        query = (
-            select(month, func.sum(model.count))
-            .join(Dataset, Dataset.id == model.dataset_id)
-            .where(model.day >= start, *public)
-            .group_by(month)
-        )
-        figures[key] = {m: int(n or 0) for m, n in context.session.execute(query)}
+    # Every counted public dataset has one department row a day ("" for none): the totals.
+    month = month_key(context, UsageRollup.day)
+    query = (
+        select(month, func.sum(UsageRollup.views), func.sum(UsageRollup.downloads))
+        .where(UsageRollup.day >= start, UsageRollup.kind == "department")
+        .group_by(month)
+    )
+    for key, views, downloads in context.session.execute(query):
+        figures["views"][key], figures["downloads"][key] = int(views or 0), int(downloads or 0)
     month = month_key(context, SearchTermCount.day)
     query = (
         select(month, func.sum(SearchTermCount.count))

@@ -2,9 +2,10 @@
 one department's own figures (`stats_department`) and the zero-result searches touching its
 themes (`stats_department_searches`), all computed from the daily counts.
 
-Public figures only: views and downloads count for active public datasets, and a dataset
-counts for a theme or department while it is public now (so a dataset made private takes its
-history out of every figure). Searches are not tied to datasets: a term counts for the themes
+Public figures only: views and downloads count for active public datasets, added up per day,
+department and theme as they are counted (portal.stats.models.UsageRollup: counted while the
+dataset is public, for the department and themes it had then; `portal stats rebuild` applies
+the catalog as it is now). Searches are not tied to datasets: a term counts for the themes
 it touches (portal.stats.themes) and for the departments those themes belong to.
 """
 
@@ -26,7 +27,7 @@ from portal.errors import NotAuthorized
 from portal.fields import REQUIRED, LenientSchema
 from portal.stats.actions import first_day
 from portal.stats.cache import cached
-from portal.stats.models import DatasetViewCount, DownloadCount, SearchTermCount
+from portal.stats.models import DatasetViewCount, SearchTermCount, UsageRollup
 from portal.stats.reports import month_key, month_range
 from portal.stats.themes import Matcher, keywords
 
@@ -99,9 +100,10 @@ def stats_usage_rollup(context: Context, data_dict: dict[str, Any]) -> list[dict
     figures: dict[tuple[str, str], dict[str, int]] = defaultdict(
         lambda: {"views": 0, "downloads": 0, "searches": 0}
     )
-    for key, model in (("views", DatasetViewCount), ("downloads", DownloadCount)):
-        for period, owner, count in _dataset_counts(context, model, start, args, by_theme):
-            figures[(_period(period, args["period"]), owner)][key] += int(count or 0)
+    for period, owner, views, downloads in _dataset_counts(context, start, args, by_theme):
+        counts = figures[(_period(period, args["period"]), owner)]
+        counts["views"] += int(views or 0)
+        counts["downloads"] += int(downloads or 0)
     labels, matcher = _groups(context, by_theme)
     for period, term, count in _term_counts(context, start, args["period"]):
         for owner in matcher.touched(term):
@@ -114,21 +116,15 @@ def stats_usage_rollup(context: Context, data_dict: dict[str, Any]) -> list[dict
     return sorted(rows, key=lambda row: (row["period"], row["name"]))
 
 
-def _dataset_counts(
-    context: Context, model: Any, start: date, args: dict[str, Any], by_theme: bool
-) -> Any:
-    period = month_key(context, model.day) if args["period"] == "month" else model.day
-    if by_theme:
-        owner = dataset_group_table.c.group_id
-        query = select(period, owner, func.sum(model.count)).join(
-            dataset_group_table, dataset_group_table.c.dataset_id == model.dataset_id
-        )
-    else:
-        owner = Dataset.owner_org
-        query = select(period, owner, func.sum(model.count))
-    query = query.join(Dataset, Dataset.id == model.dataset_id)
+def _dataset_counts(context: Context, start: date, args: dict[str, Any], by_theme: bool) -> Any:
+    day = UsageRollup.day
+    period = month_key(context, day) if args["period"] == "month" else day
+    kind = "theme" if by_theme else "department"
+    views, downloads = func.sum(UsageRollup.views), func.sum(UsageRollup.downloads)
     return context.session.execute(
-        query.where(model.day >= start, *PUBLIC).group_by(period, owner)
+        select(period, UsageRollup.key, views, downloads)
+        .where(day >= start, UsageRollup.kind == kind)
+        .group_by(period, UsageRollup.key)
     )
 
 
@@ -206,10 +202,7 @@ def stats_department(context: Context, data_dict: dict[str, Any]) -> dict[str, A
         .where(Resource.state == "active", *owned)
     )
     start = first_day(DEPARTMENT_DAYS)
-    per_day = {
-        "views": _per_day(context, DatasetViewCount, owned, start),
-        "downloads": _per_day(context, DownloadCount, owned, start),
-    }
+    per_day = _per_day(context, org["id"], start)
     days = [start + timedelta(days=n) for n in range(DEPARTMENT_DAYS)]
     return {
         "name": org["name"],
@@ -225,21 +218,25 @@ def stats_department(context: Context, data_dict: dict[str, Any]) -> dict[str, A
     }
 
 
-def _per_day(context: Context, model: Any, owned: tuple, start: date) -> dict[str, int]:
-    query = (
-        select(model.day, func.sum(model.count))
-        .join(Dataset, Dataset.id == model.dataset_id)
-        .where(model.day >= start, *owned)
-        .group_by(model.day)
+def _per_day(context: Context, org_id: str, start: date) -> dict[str, dict[str, int]]:
+    """views and downloads of the department's public datasets per day (YYYY-MM-DD)."""
+    query = select(UsageRollup.day, UsageRollup.views, UsageRollup.downloads).where(
+        UsageRollup.day >= start, UsageRollup.kind == "department", UsageRollup.key == org_id
     )
-    return {str(day)[:10]: int(n or 0) for day, n in context.session.execute(query)}
+    found: dict[str, dict[str, int]] = {"views": {}, "downloads": {}}
+    for day, views, downloads in context.session.execute(query):
+        found["views"][str(day)[:10]] = int(views or 0)
+        found["downloads"][str(day)[:10]] = int(downloads or 0)
+    return found
 
 
 def _most_viewed(context: Context, owned: tuple, start: date) -> list[dict[str, Any]]:
+    """The department's five most viewed public datasets since `start` (the views of its
+    datasets, found by their key (dataset_id, day), not a scan of every dataset's days)."""
     views = func.sum(DatasetViewCount.count).label("views")
     query = (
         select(Dataset.name, Dataset.title, views)
-        .join(Dataset, Dataset.id == DatasetViewCount.dataset_id)
+        .join(DatasetViewCount, DatasetViewCount.dataset_id == Dataset.id)
         .where(DatasetViewCount.day >= start, *owned)
         .group_by(Dataset.id, Dataset.name, Dataset.title)
         .order_by(views.desc(), Dataset.name)

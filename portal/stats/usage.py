@@ -40,6 +40,7 @@ from portal.actions import Context, transaction
 from portal.catalog.models import Dataset
 from portal.jobs.periodic import start
 from portal.search.index import INDEXED_STATES, record_change
+from portal.stats import rollup
 from portal.stats.counting import UPSERT, is_countable, today
 from portal.stats.models import DatasetViewCount, SearchTermCount
 from portal.stats.popularity import MAX_REFRESH
@@ -232,6 +233,8 @@ def _write(session: Any, taken: UsageBuffer) -> int:
             ),
             views,
         )
+        # The per-day department and theme figures, in the same transaction.
+        rollup.add(session, {(v["dataset_id"], v["day"]): (v["count"], 0) for v in views})
     searches = [
         {"term": term, "day": day, "count": n, "results": taken.results[(term, day)]}
         for (term, day), n in taken.searches.items()
