@@ -17,7 +17,12 @@ def test_the_catalog_figures_count_public_datasets_only(api, app, cast):
     figures = api.ok("stats_catalog", cast.sysadmin)
     assert figures["datasets"] == 1
     assert figures["facets"]["organization"] == [
-        {"name": "transport", "display_name": "省交通运输厅", "count": 1}
+        {
+            "name": "transport",
+            "display_name": "省交通运输厅",
+            "title_en": "Department of Transport",
+            "count": 1,
+        }
     ]
     assert figures["facets"]["res_format"][0]["name"] == "CSV"
 

@@ -18,7 +18,7 @@ from marshmallow import validate as v
 from sqlalchemy import func, select
 
 from portal.actions import Context, action, call, validate
-from portal.catalog.models import Dataset
+from portal.catalog.models import Dataset, Group, Organization
 from portal.fields import LenientSchema
 from portal.stats.cache import cached
 from portal.stats.counting import today
@@ -52,14 +52,27 @@ def stats_catalog(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]
         },
     )
     facets = {}
+    english = _english_titles(context)
     for name in CATALOG_FACETS:
         items = result["search_facets"].get(name, {}).get("items", [])
         facets[name] = sorted(
-            ({"name": i["name"], "display_name": i["display_name"], "count": i["count"]}
+            ({"name": i["name"], "display_name": i["display_name"], "count": i["count"],
+              **english.get(name, {}).get(i["name"], {})}
              for i in items),
             key=lambda item: (-item["count"], item["name"]),
         )  # fmt: skip
     return {"datasets": result["count"], "facets": facets}
+
+
+def _english_titles(context: Context) -> dict[str, dict[str, dict[str, str]]]:
+    """The English titles of departments and themes (`title_en`), so the page labels its
+    charts in either language without listing every department and theme per request."""
+    found: dict[str, dict[str, dict[str, str]]] = {"organization": {}, "groups": {}}
+    for facet, model in (("organization", Organization), ("groups", Group)):
+        query = select(model.name, model.title_en).where(model.title_en.is_not(None))
+        for name, title_en in context.session.execute(query):
+            found[facet][name] = {"title_en": title_en}
+    return found
 
 
 @action(side_effect_free=True, schema=MonthsSchema)

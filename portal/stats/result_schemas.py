@@ -72,6 +72,10 @@ class SearchTermSchema(ResultSchema):
 class FacetCountSchema(ResultSchema):
     name = Str(metadata={"example": "transport"})
     display_name = Str(metadata={"example": "省交通运输厅"})
+    title_en = Str(
+        required=False,
+        metadata={"description": "Departments and themes: the English title, when set."},
+    )
     count = fields.Integer(required=True)
 
 

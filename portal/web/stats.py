@@ -21,6 +21,7 @@ from portal.request_context import action_context
 from portal.web import lookups
 from portal.web.blueprint import bp
 from portal.web.datatable import echarts_available
+from portal.web.i18n import localized
 
 MONTHS = 12
 TOP_TERMS = 20
@@ -39,10 +40,17 @@ class Chart:
 def _facet(field: str) -> Callable[[dict[str, Any]], list[list[Any]]]:
     def rows(figures: dict[str, Any]) -> list[list[Any]]:
         items = figures["catalog"]["facets"].get(field, [])
-        return [[lookups.value_label(field, i["name"]) or i["display_name"], i["count"]]
-                for i in items]  # fmt: skip
+        return [[_label(field, i), i["count"]] for i in items]
 
     return rows
+
+
+def _label(field: str, item: dict[str, Any]) -> str:
+    """Departments and themes from the figures themselves (display_name, title_en): listing
+    them all per request costs more than the cached figures; other values from the lookups."""
+    if field in ("organization", "groups"):
+        return localized({"title": item["display_name"], "title_en": item.get("title_en")})
+    return lookups.value_label(field, item["name"]) or item["display_name"]
 
 
 def _growth(figures: dict[str, Any]) -> list[list[Any]]:
