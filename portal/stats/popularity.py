@@ -9,6 +9,8 @@ sort by `views_recent desc` and `downloads desc`.
 Counts change without any write of the dataset, so the index is refreshed by the usage flush
 (portal.stats.usage.flush): the datasets whose counts changed since the last round, at most
 MAX_REFRESH a round, get an outbox row like any dataset change, never on the request path.
+The index's figures are as of a dataset's last view, download or change: views leaving the
+14-day window of a dataset nobody visits any more show at its next refresh (or reindex).
 """
 
 from __future__ import annotations

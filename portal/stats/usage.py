@@ -18,6 +18,10 @@ normalised (`normalise_query`), with its result count, from the /dataset search 
 package_search API action, first page only (paging through results is one search); staff
 searches with include_private / include_drafts are not public use. No address, user or
 session is stored, only (term, day) -> count.
+
+A flush also adds the views to the per-day department and theme rollup (portal.stats.rollup)
+and refreshes the popularity figures of the datasets whose views or downloads changed in the
+search index (portal.stats.popularity), in the same transaction.
 """
 
 from __future__ import annotations
