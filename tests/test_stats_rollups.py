@@ -194,3 +194,24 @@ def test_use_counts_while_public_and_a_rebuild_applies_the_catalog_as_it_is_now(
     session.commit()
     assert api.ok("stats_usage", months=1)[0]["downloads"] == 0
     assert api.ok("stats_usage_rollup", group_by="theme", months=1) == []
+
+
+def test_portal_stats_rebuild_recomputes_the_rollup_from_the_daily_counts(api, app, catalog):
+    from click.testing import CliRunner
+    from flask.cli import ScriptInfo
+
+    from portal.cli import main
+    from portal.stats.models import UsageRollup
+
+    session = app.extensions["portal.db"].session()
+    session.add(DatasetViewCount(dataset_id=catalog["bus"]["id"], day=today(), count=6))
+    session.commit()
+    assert api.ok("stats_usage", months=1)[0]["views"] == 0  # inserted behind its back
+    result = CliRunner().invoke(
+        main, ["stats", "rebuild", "--days", "7"], obj=ScriptInfo(create_app=lambda: app)
+    )
+    assert result.exit_code == 0, result.output
+    rows = session.query(UsageRollup).count()
+    session.commit()
+    assert result.output.strip() == f"{rows} rollup rows." and rows == 2  # department, theme
+    assert api.ok("stats_usage", months=1)[0]["views"] == 6
