@@ -15,7 +15,8 @@ PYTEST := $(BIN)/python -m pytest $(if $(wildcard /dev/shm),--basetemp=/dev/shm/
 TEST_JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n > 4 ? 4 : n )))
 PARALLEL := $(if $(filter 1,$(TEST_JOBS)),,-n $(TEST_JOBS) --dist loadfile)
 
-.PHONY: run install test test-unit test-install test-postgres test-redis test-browser lint services-postgres \
+.PHONY: run install test test-unit test-install test-postgres test-redis test-topology test-browser lint \
+	services-postgres \
 	services-redis clean
 
 # ECharts (package.json pins it) comes from npm at build time and is served by the portal
@@ -42,11 +43,11 @@ run: $(STAMP)
 	$(BIN)/portal search check >/dev/null || $(BIN)/portal search reindex
 	PORTAL_PORT=$(PORTAL_PORT) $(BIN)/portal serve --port $(PORTAL_PORT)
 
-test: test-unit test-install test-postgres test-redis test-browser
+test: test-unit test-install test-postgres test-redis test-topology test-browser
 
 test-unit: $(STAMP)
 	$(BIN)/ruff check .
-	$(PYTEST) $(PARALLEL) -m "not postgres and not redis and not browser"
+	$(PYTEST) $(PARALLEL) -m "not postgres and not redis and not browser and not topology"
 
 # A clean `pip install .` from install_requires alone (no extras) starts the app.
 test-install:
@@ -54,11 +55,17 @@ test-install:
 
 # The database tests again, on a real PostgreSQL server (installed and started if missing).
 test-postgres: $(STAMP) services-postgres
-	PORTAL_TEST_DATABASE_URL=$(PG_TEST_URL) $(PYTEST) $(PARALLEL) -m "not redis and not server and not browser"
+	PORTAL_TEST_DATABASE_URL=$(PG_TEST_URL) $(PYTEST) $(PARALLEL) -m "not redis and not server and not browser and not topology"
 
 # The job queue on a real Redis server (installed and started if missing).
 test-redis: $(STAMP) services-redis
 	PORTAL_TEST_REDIS_URL=$(REDIS_TEST_URL) $(PYTEST) -m redis
+
+# The distributed deployment without Docker: two `portal serve` nodes and a `portal worker`
+# on PostgreSQL, Redis and rclone's S3 server (tests/test_topology.py, docker/DEPLOYMENT.md).
+test-topology: $(STAMP) services-postgres services-redis
+	PORTAL_TEST_DATABASE_URL=$(PG_TEST_URL) PORTAL_TEST_REDIS_URL=$(REDIS_TEST_URL) \
+	  $(PYTEST) -m topology tests/test_topology.py
 
 # The pages in headless Chromium (Debian's, installed with its CJK font by scripts/browser.sh)
 # against the portal under gunicorn with the demo catalog: scenarios, axe-core, screenshots.

@@ -33,6 +33,7 @@ ACTION_MODULES = (
     "portal.site_actions",
     "portal.stats.actions",
     "portal.stats.reports",
+    "portal.stats.rollups",
     "harvesters.actions",
 )
 # Each domain's results for the OpenAPI document (portal.result_schemas: a RESULTS dict each).

@@ -151,6 +151,28 @@ def token_create(username: str, token_name: str) -> None:
 
 
 @main.group()
+def stats() -> None:
+    """Usage statistics."""
+
+
+@stats.command("rebuild")
+@click.option("--days", type=int, default=None, help="Only the last N days (default: all).")
+@with_appcontext
+def stats_rebuild(days: int | None) -> None:
+    """Recompute the per-day department and theme figures from the daily counts."""
+    from datetime import timedelta
+
+    from portal.database import write_transaction
+    from portal.stats import rollup
+    from portal.stats.counting import today
+
+    start = today() - timedelta(days=days - 1) if days else None
+    with current_app.extensions["portal.db"].factory() as session, write_transaction(session):
+        rows = rollup.rebuild(session, start)
+    click.echo(f"{rows} rollup rows.")
+
+
+@main.group()
 def search() -> None:
     """The search index."""
 

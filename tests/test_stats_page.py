@@ -17,7 +17,12 @@ def test_the_catalog_figures_count_public_datasets_only(api, app, cast):
     figures = api.ok("stats_catalog", cast.sysadmin)
     assert figures["datasets"] == 1
     assert figures["facets"]["organization"] == [
-        {"name": "transport", "display_name": "省交通运输厅", "count": 1}
+        {
+            "name": "transport",
+            "display_name": "省交通运输厅",
+            "title_en": "Department of Transport",
+            "count": 1,
+        }
     ]
     assert figures["facets"]["res_format"][0]["name"] == "CSV"
 
@@ -72,3 +77,25 @@ def test_the_dataset_page_shows_its_page_views(client, app, cast):
     usage.flush(app)
     html = text(client.get("/dataset/bus-routes"))
     assert '<th scope="row">浏览次数</th><td>3</td>' in html
+
+
+def test_a_charts_csv_computes_only_its_own_figures(client, app, cast, monkeypatch):
+    from portal.web import stats
+
+    called: list[str] = []
+
+    def recording(name: str, context, data_dict):  # noqa: ANN001, ANN202
+        called.append(name)
+        return real(name, context, data_dict)
+
+    real = stats.call
+    monkeypatch.setattr(stats, "call", recording)
+    expected = {"usage": ["stats_usage"], "search-terms": ["stats_search_terms"],
+                "growth": ["stats_growth"], "formats": ["stats_catalog"]}  # fmt: skip
+    for chart, actions in expected.items():
+        called.clear()
+        assert client.get(f"/stats/{chart}.csv").status_code == 200
+        assert called == actions, chart
+    called.clear()
+    assert client.get("/stats").status_code == 200
+    assert sorted(called) == ["stats_catalog", "stats_growth", "stats_search_terms", "stats_usage"]

@@ -134,6 +134,12 @@ class PackageSchema(ResultSchema):
     num_resources = fields.Integer(required=True)
     relationships_as_object = fields.List(fields.Dict(), required=True)
     relationships_as_subject = fields.List(fields.Dict(), required=True)
+    # package_show and package_search (as of the dataset's last index refresh) carry them.
+    views_total = fields.Integer(metadata={"description": "Page views of all time."})
+    views_recent = fields.Integer(
+        metadata={"description": "Page views of the last 14 days, today included."}
+    )
+    downloads = fields.Integer(metadata={"description": "Downloads of all time."})
 
 
 class OrganizationUserSchema(ResultSchema):

@@ -15,6 +15,7 @@ from portal.catalog.models import Dataset
 from portal.catalog.queries import licenses
 from portal.database import utcnow
 from portal.quality.score import score_dataset
+from portal.stats.popularity import add_figures
 
 
 def show_dict(context: Context, dataset: Dataset) -> dict[str, Any]:
@@ -30,7 +31,9 @@ def saved(context: Context, dataset: Dataset, activity_type: str) -> dict[str, A
     activity.record(context, dataset.id, activity_type, {"package": result})
     emit_change(context, dataset.id)
     _check_links_after_commit(context, dataset)
-    return result
+    # What package_show returns, popularity figures included (a copy: the activity keeps the
+    # dataset without them, so visits never show as changes).
+    return add_figures(context.session, [dict(result)])[0]
 
 
 def score(context: Context, dataset: Dataset, checked: bool = True) -> dict[str, Any]:

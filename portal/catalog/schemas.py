@@ -179,6 +179,9 @@ PACKAGE_READ_ONLY = frozenset(
         "relationships_as_object",
         "relationships_as_subject",
         "tracking_summary",
+        "views_total",  # popularity figures (portal.stats.popularity)
+        "views_recent",
+        "downloads",
         "tag_string",
         "quality",
         "highlight",

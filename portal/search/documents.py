@@ -11,7 +11,7 @@ import rjieba
 from pypinyin import Style, lazy_pinyin
 
 from portal.collation import pinyin_key
-from portal.search.fields import FIELDS
+from portal.search.fields import FIELDS, NUMBER_FIELDS
 from portal.search.text import fold, index_text
 
 # Text fields and their boosts: title > tags > description > resources > department.
@@ -98,6 +98,8 @@ def build_document(dataset: dict[str, Any]) -> dict[str, Any]:
         "suggest": suggest_tokens(dataset.get("title") or ""),
         "data": json.dumps(dataset, ensure_ascii=False, separators=(",", ":")),
     }
+    for name in NUMBER_FIELDS:  # popularity, when the dataset dict carries it
+        doc[name] = max(int(dataset.get(name) or 0), 0)
     for name, keyword in FIELDS.items():
         doc[f"kw_{name}"] = [keyword.normalize(v) for v in keyword.values(dataset)]
     return doc

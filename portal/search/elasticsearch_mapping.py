@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from portal.search.documents import TEXT_FIELDS
-from portal.search.fields import DATE_FIELDS, FIELDS
+from portal.search.fields import DATE_FIELDS, FIELDS, NUMBER_FIELDS
 
 MAX_RESULT_WINDOW = 200_000
 REFRESH_INTERVAL = "1s"
@@ -37,6 +37,8 @@ def index_definition(
         properties[name] = {"type": "keyword"}
     for name in DATE_FIELDS:
         properties[name] = {"type": "date"}
+    for name in NUMBER_FIELDS:  # popularity sort keys, refreshed by the usage flush
+        properties[name] = {"type": "long"}
     # The dataset JSON, returned by searches: kept in _source only, never indexed.
     properties["data"] = {"type": "keyword", "index": False, "doc_values": False}
     return {

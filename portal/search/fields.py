@@ -24,6 +24,9 @@ ValueLabel = Callable[[str], dict[str, str] | None]
 # Dates: `name:[2024-01-01T00:00:00Z TO NOW]` ranges and exact days; indexed as dates.
 DATE_FIELDS = ("metadata_modified", "metadata_created")
 
+# Counts (portal.stats.popularity): integers in the document, sort keys only.
+NUMBER_FIELDS = ("views_recent", "downloads")
+
 # The title's sort key: documents.build_document's `title_sort` (pinyin collation, then the id).
 TITLE = "title"
 
@@ -38,6 +41,10 @@ SORTS: dict[str, tuple[str, bool]] = {
     "metadata_created asc": ("metadata_created", False),
     "title_string asc": (TITLE, False),
     "title_string desc": (TITLE, True),
+    "views_recent desc": ("views_recent", True),
+    "views_recent asc": ("views_recent", False),
+    "downloads desc": ("downloads", True),
+    "downloads asc": ("downloads", False),
 }
 
 
@@ -132,7 +139,7 @@ def sorts() -> dict[str, tuple[str, bool]]:
 
 def sort_field(key: str) -> str:
     """The document field an engine sorts by for a sort key (other than "score")."""
-    if key in DATE_FIELDS:
+    if key in DATE_FIELDS or key in NUMBER_FIELDS:
         return key
     if key == TITLE:
         return "title_sort"

@@ -26,6 +26,7 @@ from portal.catalog.saving import show_dict
 from portal.database import begin_write, utcnow
 from portal.search.documents import build_document
 from portal.search.models import SearchOutbox
+from portal.stats.popularity import add_figures
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -75,14 +76,16 @@ def site_context(app: Flask, session: Session) -> Context:
 def documents_for(context: Context, ids: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
     """Documents for the datasets to (re)index, and the ids to remove from the index."""
     found = load_packages(context, ids)  # plain rows: the index needs no ORM objects
-    documents, removed = [], []
+    datasets, removed = [], []
     for dataset_id in ids:
         dataset = found.get(dataset_id)
         if dataset is None or dataset.state not in INDEXED_STATES:
             removed.append(dataset_id)
         else:
-            documents.append(build_document(show_dict(context, dataset)))
-    return documents, removed
+            datasets.append(show_dict(context, dataset))
+    # The popularity figures package_show carries: sort keys of the index (one query a batch).
+    add_figures(context.session, datasets)
+    return [build_document(dataset) for dataset in datasets], removed
 
 
 def apply_outbox(app: Flask, dataset_ids: list[str] | None = None, limit: int = 1000) -> int:

@@ -30,7 +30,7 @@ from tantivy import Occur, Query
 from portal.search import syntax
 from portal.search.documents import TEXT_FIELDS
 from portal.search.engine import SearchHits, SearchRequest, SearchUnavailable
-from portal.search.fields import DATE_FIELDS, FIELDS, sort_field
+from portal.search.fields import DATE_FIELDS, FIELDS, NUMBER_FIELDS, sort_field
 from portal.search.text import query_groups
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,8 @@ def build_schema() -> tantivy.Schema:
         builder.add_date_field(name, indexed=True, fast=True)
     for name in DATE_FIELDS:
         builder.add_unsigned_field(MICROS[name], fast=True)
+    for name in NUMBER_FIELDS:
+        builder.add_unsigned_field(name, fast=True)
     # The dataset dict, returned by searches: stored, never indexed.
     builder.add_bytes_field("data", stored=True)
     return builder.build()
@@ -65,8 +67,9 @@ def build_schema() -> tantivy.Schema:
 
 def schema_fingerprint() -> str:
     """Changes whenever the indexed fields or documents change (e.g. a profile gains a facet;
-    v5: private datasets carry a dataset:<id> label for their collaborators)."""
-    names = ["v5", *TEXT_FIELDS, *sorted(FIELDS)]
+    v5: private datasets carry a dataset:<id> label for their collaborators; v6: the
+    popularity counts views_recent and downloads)."""
+    names = ["v6", *TEXT_FIELDS, *sorted(FIELDS), *NUMBER_FIELDS]
     return hashlib.sha256(" ".join(names).encode()).hexdigest()[:16]
 
 
@@ -87,6 +90,8 @@ def to_tantivy(doc: dict[str, Any]) -> tantivy.Document:
         if doc.get(name) is not None:
             out.add_date(name, doc[name])
             out.add_unsigned(MICROS[name], _micros(doc[name]))
+    for name in NUMBER_FIELDS:
+        out.add_unsigned(name, doc.get(name, 0))
     out.add_text(
         "modified", doc["metadata_modified"].isoformat() if doc.get("metadata_modified") else ""
     )

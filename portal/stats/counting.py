@@ -16,11 +16,13 @@ import re
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from flask import current_app
 from sqlalchemy import insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.database import utcnow, write_transaction
+from portal.stats import rollup
 from portal.stats.models import DownloadCount, DownloadTotal
 
 if TYPE_CHECKING:
@@ -47,7 +49,13 @@ def count_download(session: Session, request: Request, dataset_id: str, resource
     """Record one download of the resource for this request, unless it is not countable."""
     if not is_countable(request.method, request.headers.get("User-Agent")):
         return False
-    return record_download(session, dataset_id, resource_id)
+    if not record_download(session, dataset_id, resource_id):
+        return False
+    # Imported here: portal.stats.usage builds on this module.
+    from portal.stats.usage import note_download
+
+    note_download(current_app, dataset_id)
+    return True
 
 
 def record_download(
@@ -64,6 +72,7 @@ def record_download(
         with write_transaction(session):
             _add(session, DownloadCount, daily, ("resource_id", "day"), count)
             _add(session, DownloadTotal, {"dataset_id": dataset_id}, ("dataset_id",), count)
+            rollup.add(session, {(dataset_id, daily["day"]): (0, count)})
     except SQLAlchemyError:  # also a rollback that fails: the connection itself is gone
         log.warning("Download of resource %s not counted", resource_id, exc_info=True)
         return False

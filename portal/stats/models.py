@@ -73,3 +73,22 @@ class SearchTermCount(Base):
     term: Mapped[str] = mapped_column(String(100), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
     results: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class UsageRollup(Base):
+    """Page views and downloads of public datasets per day and department (kind
+    "department", key: the organization id, "" for none) or theme (kind "theme", key: the
+    group id): what the monthly and per-department figures add up, a few rows a day instead
+    of one per dataset (portal.stats.rollup keeps it).
+
+    Counted while public: a view or download adds to the department and themes its dataset
+    had when it was counted, if it was public and active then. `portal stats rebuild`
+    recomputes the rows from the daily counts with the catalog as it is now."""
+
+    __tablename__ = "usage_rollup"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)  # first: windows scan by day
+    kind: Mapped[str] = mapped_column(String(12), primary_key=True)
+    key: Mapped[str] = mapped_column(String(36), primary_key=True)
+    views: Mapped[int] = mapped_column(Integer, default=0)
+    downloads: Mapped[int] = mapped_column(Integer, default=0)

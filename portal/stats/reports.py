@@ -18,10 +18,11 @@ from marshmallow import validate as v
 from sqlalchemy import func, select
 
 from portal.actions import Context, action, call, validate
-from portal.catalog.models import Dataset
+from portal.catalog.models import Dataset, Group, Organization
 from portal.fields import LenientSchema
+from portal.stats.cache import cached
 from portal.stats.counting import today
-from portal.stats.models import DatasetViewCount, DownloadCount, SearchTermCount
+from portal.stats.models import SearchTermCount, UsageRollup
 
 CATALOG_FACETS = ("organization", "groups", "res_format", "license_id", "open_type", "quality")
 
@@ -35,6 +36,7 @@ class MonthsSchema(LenientSchema):
 
 
 @action(side_effect_free=True, schema=LenientSchema)
+@cached
 def stats_catalog(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
     """Public datasets in all and per department, theme, format, licence, opening type and
     quality band (each: name, display_name, count; largest first)."""
@@ -50,22 +52,36 @@ def stats_catalog(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]
         },
     )
     facets = {}
+    english = _english_titles(context)
     for name in CATALOG_FACETS:
         items = result["search_facets"].get(name, {}).get("items", [])
         facets[name] = sorted(
-            ({"name": i["name"], "display_name": i["display_name"], "count": i["count"]}
+            ({"name": i["name"], "display_name": i["display_name"], "count": i["count"],
+              **english.get(name, {}).get(i["name"], {})}
              for i in items),
             key=lambda item: (-item["count"], item["name"]),
         )  # fmt: skip
     return {"datasets": result["count"], "facets": facets}
 
 
+def _english_titles(context: Context) -> dict[str, dict[str, dict[str, str]]]:
+    """The English titles of departments and themes (`title_en`), so the page labels its
+    charts in either language without listing every department and theme per request."""
+    found: dict[str, dict[str, dict[str, str]]] = {"organization": {}, "groups": {}}
+    for facet, model in (("organization", Organization), ("groups", Group)):
+        query = select(model.name, model.title_en).where(model.title_en.is_not(None))
+        for name, title_en in context.session.execute(query):
+            found[facet][name] = {"title_en": title_en}
+    return found
+
+
 @action(side_effect_free=True, schema=MonthsSchema)
+@cached
 def stats_growth(context: Context, data_dict: dict[str, Any]) -> list[dict[str, Any]]:
     """Public datasets first published per month, and the running total at each month's end."""
     args = validate(MonthsSchema(), data_dict)
     months = month_range(args["months"])
-    month = _month(context, Dataset.metadata_created)
+    month = month_key(context, Dataset.metadata_created)
     public = (Dataset.state == "active", Dataset.private.is_(False))
     rows = dict(
         context.session.execute(select(month, func.count()).where(*public).group_by(month)).all()
@@ -79,23 +95,25 @@ def stats_growth(context: Context, data_dict: dict[str, Any]) -> list[dict[str, 
 
 
 @action(side_effect_free=True, schema=MonthsSchema)
+@cached
 def stats_usage(context: Context, data_dict: dict[str, Any]) -> list[dict[str, Any]]:
-    """Per month: downloads and page views of public datasets, and searches made."""
+    """Per month: downloads and page views of public datasets, and searches made.
+
+    Views and downloads count while their dataset is public (portal.stats.models.UsageRollup)."""
     args = validate(MonthsSchema(), data_dict)
     months = month_range(args["months"])
     start = date.fromisoformat(months[0] + "-01")
-    public = (Dataset.state == "active", Dataset.private.is_(False))
     figures: dict[str, dict[str, int]] = {key: {} for key in ("downloads", "views", "searches")}
-    for key, model in (("downloads", DownloadCount), ("views", DatasetViewCount)):
-        month = _month(context, model.day)
-        query = (
-            select(month, func.sum(model.count))
-            .join(Dataset, Dataset.id == model.dataset_id)
-            .where(model.day >= start, *public)
-            .group_by(month)
-        )
-        figures[key] = {m: int(n or 0) for m, n in context.session.execute(query)}
-    month = _month(context, SearchTermCount.day)
+    # Every counted public dataset has one department row a day ("" for none): the totals.
+    month = month_key(context, UsageRollup.day)
+    query = (
+        select(month, func.sum(UsageRollup.views), func.sum(UsageRollup.downloads))
+        .where(UsageRollup.day >= start, UsageRollup.kind == "department")
+        .group_by(month)
+    )
+    for key, views, downloads in context.session.execute(query):
+        figures["views"][key], figures["downloads"][key] = int(views or 0), int(downloads or 0)
+    month = month_key(context, SearchTermCount.day)
     query = (
         select(month, func.sum(SearchTermCount.count))
         .where(SearchTermCount.day >= start)
@@ -117,7 +135,7 @@ def month_range(months: int) -> list[str]:
     return keys[::-1]
 
 
-def _month(context: Context, column: Any) -> Any:
+def month_key(context: Context, column: Any) -> Any:
     """YYYY-MM of a date or timestamp column, in the database's own dialect."""
     if context.session.get_bind().dialect.name == "postgresql":
         return func.to_char(column, "YYYY-MM")

@@ -72,6 +72,10 @@ class SearchTermSchema(ResultSchema):
 class FacetCountSchema(ResultSchema):
     name = Str(metadata={"example": "transport"})
     display_name = Str(metadata={"example": "省交通运输厅"})
+    title_en = Str(
+        required=False,
+        metadata={"description": "Departments and themes: the English title, when set."},
+    )
     count = fields.Integer(required=True)
 
 
@@ -101,7 +105,68 @@ class UsageMonthSchema(ResultSchema):
     searches = fields.Integer(required=True)
 
 
+class RollupRowSchema(ResultSchema):
+    period = Str(metadata={"description": "YYYY-MM, or YYYY-MM-DD by day.", "example": "2026-11"})
+    name = Str(metadata={"example": "transport"})
+    display_name = Str(metadata={"example": "省交通运输厅"})
+    views = fields.Integer(required=True, metadata={"description": "Dataset page views."})
+    downloads = fields.Integer(required=True)
+    searches = fields.Integer(
+        required=True, metadata={"description": "Searches whose terms touch it."}
+    )
+
+
+class DepartmentDaySchema(ResultSchema):
+    day = Str(metadata={"example": "2026-11-03"})
+    views = fields.Integer(required=True)
+    downloads = fields.Integer(required=True)
+
+
+class DepartmentTopSchema(ResultSchema):
+    name = Str(metadata={"example": "bus-routes"})
+    title = Str(metadata={"example": "全省公交线路"})
+    views = fields.Integer(required=True, metadata={"description": "In the last 30 days."})
+
+
+class DepartmentStatsSchema(ResultSchema):
+    name = Str(metadata={"example": "transport"})
+    datasets = fields.Integer(required=True, metadata={"description": "Public datasets."})
+    resources = fields.Integer(required=True, metadata={"description": "Their resources."})
+    views = fields.Integer(required=True, metadata={"description": "Views, last 30 days."})
+    downloads = fields.Integer(
+        required=True, metadata={"description": "Downloads, last 30 days."}
+    )
+    by_day = fields.List(fields.Nested(DepartmentDaySchema), required=True)
+    top = fields.List(
+        fields.Nested(DepartmentTopSchema),
+        required=True,
+        metadata={"description": "The five most viewed public datasets of the 30 days."},
+    )
+
+
+class ThemeLabelSchema(ResultSchema):
+    name = Str(metadata={"example": "transport-mobility"})
+    display_name = Str(metadata={"example": "交通出行"})
+
+
+class GapTermSchema(ResultSchema):
+    term = Str(metadata={"example": "交通拥堵"})
+    count = fields.Integer(required=True, metadata={"description": "Searches in the window."})
+    themes = fields.List(Str(), required=True, metadata={"description": "Themes it touches."})
+
+
+class DepartmentSearchesSchema(ResultSchema):
+    themes = fields.List(fields.Nested(ThemeLabelSchema), required=True)
+    keywords = fields.List(
+        Str(), required=True, metadata={"description": "The themes' words terms are matched on."}
+    )
+    terms = fields.List(fields.Nested(GapTermSchema), required=True)
+
+
 RESULTS: dict[str, Any] = {
+    "stats_usage_rollup": many(RollupRowSchema),
+    "stats_department": DepartmentStatsSchema,
+    "stats_department_searches": DepartmentSearchesSchema,
     "stats_catalog": CatalogStatsSchema,
     "stats_growth": many(GrowthMonthSchema),
     "stats_usage": many(UsageMonthSchema),

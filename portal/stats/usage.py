@@ -18,6 +18,10 @@ normalised (`normalise_query`), with its result count, from the /dataset search 
 package_search API action, first page only (paging through results is one search); staff
 searches with include_private / include_drafts are not public use. No address, user or
 session is stored, only (term, day) -> count.
+
+A flush also adds the views to the per-day department and theme rollup (portal.stats.rollup)
+and refreshes the popularity figures of the datasets whose views or downloads changed in the
+search index (portal.stats.popularity), in the same transaction.
 """
 
 from __future__ import annotations
@@ -36,16 +40,17 @@ from flask import current_app, has_request_context, request
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal.actions import Context, transaction
 from portal.catalog.models import Dataset
-from portal.database import write_transaction
 from portal.jobs.periodic import start
+from portal.search.index import INDEXED_STATES, record_change
+from portal.stats import rollup
 from portal.stats.counting import UPSERT, is_countable, today
 from portal.stats.models import DatasetViewCount, SearchTermCount
+from portal.stats.popularity import MAX_REFRESH
 
 if TYPE_CHECKING:
     from flask import Flask
-
-    from portal.actions import Context
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +84,19 @@ class UsageBuffer:
         self.views: Counter[tuple[str, date]] = Counter()
         self.searches: Counter[tuple[str, date]] = Counter()
         self.results: dict[tuple[str, date], int] = {}
+        # Datasets whose downloads changed: their figures in the search index need a refresh.
+        self.touched: set[str] = set()
 
     def add_view(self, dataset_id: str) -> None:
         key = (dataset_id, today())
         with self.lock:
             if key in self.views or len(self.views) < MAX_PENDING:
                 self.views[key] += 1
+
+    def touch(self, dataset_id: str) -> None:
+        with self.lock:
+            if dataset_id in self.touched or len(self.touched) < MAX_PENDING:
+                self.touched.add(dataset_id)
 
     def add_search(self, term: str, results: int) -> None:
         key = (term, today())
@@ -100,6 +112,7 @@ class UsageBuffer:
             taken.views, self.views = self.views, Counter()
             taken.searches, self.searches = self.searches, Counter()
             taken.results, self.results = self.results, {}
+            taken.touched, self.touched = self.touched, set()
         return taken
 
     def put_back(self, taken: UsageBuffer) -> None:
@@ -109,6 +122,7 @@ class UsageBuffer:
             self.searches.update(taken.searches)
             for key, results in taken.results.items():
                 self.results.setdefault(key, results)
+            self.touched.update(taken.touched)
 
 
 def buffer_of(app: Flask) -> UsageBuffer:
@@ -154,19 +168,54 @@ def count_search(context: Context, args: dict[str, Any], results: int) -> None:
 
 def flush(app: Flask) -> int:
     """Write this process's buffered counts in one transaction; return how many rows were
-    added to. A database error is logged and the counts wait for the next round."""
+    added to. A database error is logged and the counts wait for the next round.
+
+    The datasets whose views or downloads changed get their popularity figures refreshed in
+    the search index (an outbox row each, applied after the commit), at most MAX_REFRESH a
+    round: the rest wait for the next one."""
     buffer = buffer_of(app)
     taken = buffer.take()
-    if not taken.views and not taken.searches:
+    changed = sorted(taken.touched | {dataset_id for dataset_id, _ in taken.views})
+    refresh, later = changed[:MAX_REFRESH], changed[MAX_REFRESH:]
+    taken.touched = set()
+    if later:
+        buffer.put_back(_touched(later))
+    if not taken.views and not taken.searches and not refresh:
         return 0
     try:
-        with app.extensions["portal.db"].factory() as session, write_transaction(session):
-            written = _write(session, taken)
+        with app.extensions["portal.db"].factory() as session:
+            context = Context(session=session, app=app, ignore_auth=True)
+            with transaction(context):
+                written = _write(session, taken)
+                _refresh_index(context, refresh)
     except SQLAlchemyError:
         log.warning("Usage counts not written yet, retried next round", exc_info=True)
+        taken.touched = set(refresh)
         buffer.put_back(taken)
         return 0
     return written
+
+
+def note_download(app: Flask, dataset_id: str) -> None:
+    """A download was counted (portal.stats.counting): refresh the dataset's figures in the
+    search index at the next flush."""
+    buffer_of(app).touch(dataset_id)
+
+
+def _touched(ids: list[str]) -> UsageBuffer:
+    pending = UsageBuffer()
+    pending.touched = set(ids)
+    return pending
+
+
+def _refresh_index(context: Context, ids: list[str]) -> None:
+    """An outbox row for each existing dataset: the index rebuilds its document, figures
+    included, after the commit (or the worker's refresher does, portal.search.refresh)."""
+    if not ids:
+        return
+    indexed = select(Dataset.id).where(Dataset.id.in_(ids), Dataset.state.in_(INDEXED_STATES))
+    for dataset_id in context.session.scalars(indexed):
+        record_change(context, dataset_id)
 
 
 def _write(session: Any, taken: UsageBuffer) -> int:
@@ -188,6 +237,8 @@ def _write(session: Any, taken: UsageBuffer) -> int:
             ),
             views,
         )
+        # The per-day department and theme figures, in the same transaction.
+        rollup.add(session, {(v["dataset_id"], v["day"]): (v["count"], 0) for v in views})
     searches = [
         {"term": term, "day": day, "count": n, "results": taken.results[(term, day)]}
         for (term, day), n in taken.searches.items()

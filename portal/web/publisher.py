@@ -88,6 +88,22 @@ def logout() -> Any:
 
 # --- dashboard -------------------------------------------------------------------------------
 
+GAP_DEPARTMENTS = 5  # departments whose zero-result searches one dashboard lists
+GAP_TERMS = 10
+
+
+def search_gaps(orgs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each department's zero-result searches touching its themes (stats_department_searches)."""
+    context = action_context()
+    return [
+        {
+            "org": org,
+            **call("stats_department_searches", context, {"id": org["id"], "limit": GAP_TERMS}),
+        }
+        for org in orgs[:GAP_DEPARTMENTS]
+    ]
+
+
 
 @bp.get("/dashboard")
 @login_required
@@ -123,6 +139,7 @@ def dashboard() -> str:
         )
     return render_template(
         "dashboard.html",
+        gaps=search_gaps([o for o in orgs if o["name"] in names]),
         orgs=orgs,
         editable=editable,
         chosen=chosen,

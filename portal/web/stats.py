@@ -21,6 +21,7 @@ from portal.request_context import action_context
 from portal.web import lookups
 from portal.web.blueprint import bp
 from portal.web.datatable import echarts_available
+from portal.web.i18n import localized
 
 MONTHS = 12
 TOP_TERMS = 20
@@ -33,15 +34,23 @@ class Chart:
     kind: str  # bar, pie or line
     columns: tuple[Any, ...]  # the table's headers: a label, then one per series
     rows: Callable[[dict[str, Any]], list[list[Any]]]  # from the page's figures
+    source: str = "catalog"  # the figures (SOURCES) it is drawn from
 
 
 def _facet(field: str) -> Callable[[dict[str, Any]], list[list[Any]]]:
     def rows(figures: dict[str, Any]) -> list[list[Any]]:
         items = figures["catalog"]["facets"].get(field, [])
-        return [[lookups.value_label(field, i["name"]) or i["display_name"], i["count"]]
-                for i in items]  # fmt: skip
+        return [[_label(field, i), i["count"]] for i in items]
 
     return rows
+
+
+def _label(field: str, item: dict[str, Any]) -> str:
+    """Departments and themes from the figures themselves (display_name, title_en): listing
+    them all per request costs more than the cached figures; other values from the lookups."""
+    if field in ("organization", "groups"):
+        return localized({"title": item["display_name"], "title_en": item.get("title_en")})
+    return lookups.value_label(field, item["name"]) or item["display_name"]
 
 
 def _growth(figures: dict[str, Any]) -> list[list[Any]]:
@@ -62,9 +71,9 @@ CHARTS = (
           _facet("organization")),
     Chart("themes", _l("Datasets per theme"), "bar", (_l("Theme"), COUNT), _facet("groups")),
     Chart("growth", _l("Datasets published per month"), "line",
-          (_l("Month"), _l("New datasets"), _l("Datasets in all")), _growth),
+          (_l("Month"), _l("New datasets"), _l("Datasets in all")), _growth, "growth"),
     Chart("usage", _l("Downloads, page views and searches per month"), "line",
-          (_l("Month"), _l("Downloads"), _l("Page views"), _l("Searches")), _usage),
+          (_l("Month"), _l("Downloads"), _l("Page views"), _l("Searches")), _usage, "usage"),
     Chart("formats", _l("Datasets by file format"), "pie", (_l("Format"), COUNT),
           _facet("res_format")),
     Chart("opening", _l("Opening types"), "pie", (_l("Opening type"), COUNT),
@@ -73,19 +82,23 @@ CHARTS = (
           _facet("quality")),
     Chart("licences", _l("Licences"), "pie", (_l("Licence"), COUNT), _facet("license_id")),
     Chart("search-terms", _l("Top search terms"), "table",
-          (_l("Search term"), _l("Searches"), _l("Datasets found")), _terms),
+          (_l("Search term"), _l("Searches"), _l("Datasets found")), _terms, "terms"),
 )  # fmt: skip
 BY_NAME = {chart.name: chart for chart in CHARTS}
 
 
-def figures() -> dict[str, Any]:
+# Each source is one stats_* action: a CSV file computes only its own chart's.
+SOURCES: dict[str, tuple[str, dict[str, Any]]] = {
+    "catalog": ("stats_catalog", {}),
+    "growth": ("stats_growth", {"months": MONTHS}),
+    "usage": ("stats_usage", {"months": MONTHS}),
+    "terms": ("stats_search_terms", {"days": 30, "limit": TOP_TERMS}),
+}
+
+
+def figures(sources: tuple[str, ...] = tuple(SOURCES)) -> dict[str, Any]:
     context = action_context()
-    return {
-        "catalog": call("stats_catalog", context, {}),
-        "growth": call("stats_growth", context, {"months": MONTHS}),
-        "usage": call("stats_usage", context, {"months": MONTHS}),
-        "terms": call("stats_search_terms", context, {"days": 30, "limit": TOP_TERMS}),
-    }
+    return {key: call(SOURCES[key][0], context, dict(SOURCES[key][1])) for key in sources}
 
 
 @bp.get("/stats")
@@ -114,7 +127,7 @@ def stats_csv(name: str) -> Response:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([str(c) for c in chart.columns])
-    writer.writerows(chart.rows(figures()))
+    writer.writerows(chart.rows(figures((chart.source,))))
     # UTF-8 with a BOM, so Excel opens the Chinese labels.
     return Response(
         "\ufeff" + out.getvalue(),

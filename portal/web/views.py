@@ -38,6 +38,8 @@ SORT_OPTIONS = (
     ("metadata_modified desc", _l("Last updated")),
     ("metadata_created desc", _l("Newest")),
     ("title_string asc", _l("Title")),
+    ("views_recent desc", _l("Most viewed")),
+    ("downloads desc", _l("Most downloaded")),
 )
 ACTIVITY_LABELS = {
     "new package": _l("Created"),
@@ -301,7 +303,9 @@ def groups() -> str:
     return render_template("groups.html", items=items)
 
 
-def _listing(kind: str, entity: dict[str, Any]) -> tuple[str, int]:
+def _listing(
+    kind: str, entity: dict[str, Any], figures: dict[str, Any] | None = None
+) -> tuple[str, int]:
     field = "organization" if kind == "organization" else "groups"
     q = request.args.get("q", "").strip()[:500]
     page = page_number()
@@ -318,13 +322,16 @@ def _listing(kind: str, entity: dict[str, Any]) -> tuple[str, int]:
         result=result,
         error=error,
         paging=pagination(result["count"] if result else 0, page),
+        figures=figures,
+        echarts=bool(figures) and datatable.echarts_available(),
     ), status
 
 
 @bp.get("/organization/<name>")
 def organization_page(name: str) -> tuple[str, int]:
     org = show("organization_show", {"id": name, "include_users": False})
-    return _listing("organization", org)
+    figures = call("stats_department", action_context(), {"id": org["id"]})
+    return _listing("organization", org, figures)
 
 
 @bp.get("/group/<name>")

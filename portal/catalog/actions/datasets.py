@@ -35,6 +35,7 @@ from portal.catalog.schemas import PackageSchema
 from portal.database import utcnow
 from portal.errors import NotFound, ValidationError
 from portal.fields import LenientSchema
+from portal.stats.popularity import add_figures
 
 SCALAR_FIELDS = (*TEXT_FIELDS, "license_id", "private", "type")
 # Offsets reach the database: bounded so a huge one is a validation error, not an overflow.
@@ -71,7 +72,8 @@ def package_show(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
     require_readable(context, dataset)
     result = show_dict(context, dataset)
     annotate_resources(context, dataset, result)  # conditional opening (portal.access.guard)
-    return result
+    # Not in show_dict: activity snapshots and quality scores must not change with visits.
+    return add_figures(context.session, [result])[0]
 
 
 @action(side_effect_free=True, schema=PagingSchema)
