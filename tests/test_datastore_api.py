@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datastore_support import STOPS, settings, stops_table  # noqa: F401
+from datastore_support import STOPS, new_dataset, settings, stops_table  # noqa: F401
 
 # (`settings` is re-exported so pytest uses the DataStore-aware fixture.)
 
@@ -156,3 +156,26 @@ def test_bad_field_names_sort_and_filters_are_validation_errors(api, cast):
         fields=[{"id": '_x"; DROP TABLE y; --', "type": "text"}],
     )
     assert response.status_code == 409
+
+
+def test_filter_and_sort_on_indexed_columns_give_the_same_page_however_the_rows_are_read(
+    api, cast
+):
+    # 40 rows, half in each district: a page of 5 is read in the sort index's order (SQLite),
+    # a page of 30 from the filter's index and sorted; both must be the same rows.
+    dataset = new_dataset(api, cast.editor, name="busy-stops")
+    records = [{"站点": f"站{i:02d}", "所属区县": "黄浦区" if i % 2 else "徐汇区",
+                "日客流": i * 7 % 40} for i in range(40)]  # fmt: skip
+    rid = api.ok("datastore_create", cast.editor, resource={"package_id": dataset["id"]},
+                 fields=[{"id": "站点", "type": "text"}, {"id": "所属区县", "type": "text"},
+                         {"id": "日客流", "type": "int"}],
+                 records=records, indexes=["所属区县", "日客流"])["resource_id"]  # fmt: skip
+    expected = sorted((r for r in records if r["所属区县"] == "黄浦区"), key=lambda r: -r["日客流"])
+    for limit, offset in ((5, 0), (5, 10), (30, 0)):
+        found = api.ok("datastore_search", cast.anonymous, resource_id=rid, limit=limit,
+                       offset=offset, filters={"所属区县": ["黄浦区"]},
+                       sort="日客流 desc")  # fmt: skip
+        assert found["total"] == 20
+        assert [r["站点"] for r in found["records"]] == [
+            r["站点"] for r in expected[offset : offset + limit]
+        ]

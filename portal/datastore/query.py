@@ -42,6 +42,9 @@ class Search:
     sort: list[tuple[str, bool]] | None = None  # (field, descending)
     # The table's full-text index, when it has one: "sqlite" (FTS5) or "postgresql" (GIN).
     full_text_index: str | None = None
+    # SQLite: filter without the filtered columns' indexes, so the rows are read in the sort
+    # column's index order (see portal.datastore.actions._walk_sort_index).
+    walk_sort_index: bool = False
 
     @property
     def types(self) -> dict[str, str]:
@@ -168,7 +171,8 @@ def _indexed_text_clause(search: Search, text_value: str) -> Any:
 def _where(search: Search) -> list[Any]:
     clauses: list[Any] = []
     for name, values in search.filters.items():
-        col = column(name)
+        # SQLite's unary + keeps a column's value but not its index out of the plan.
+        col = literal_column(f"+{quote(name)}") if search.walk_sort_index else column(name)
         clauses.append(col.is_(None) if values == [None] else col.in_(values))
     if isinstance(search.q, str):
         if search.full_text_index:
