@@ -446,6 +446,9 @@ def test_package_search_annotates_resources_as_package_show_does(api, cast):
     api.ok("access_request_approve", cast.editor, id=request["id"])
     assert _searched(api, cast.stranger)["bus-positions"]["resources"][0]["access"]["granted"]
     assert _searched(api, cast.outsider)["bus-positions"]["resources"][0]["access"] == refused
+    listed = {d["name"]: d for d in api.ok("current_package_list_with_resources", cast.stranger)}
+    assert listed["bus-positions"]["resources"][0]["access"]["granted"] is True
+    assert "access" not in listed["bus-lines"]["resources"][0]
 
 
 def test_package_search_asks_for_the_grants_of_a_page_in_one_query(app, api, cast):
