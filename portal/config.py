@@ -98,6 +98,9 @@ class Settings:
     # How many reuses one user may submit in 24 hours (PORTAL_REUSE_DAILY_LIMIT); sysadmins
     # are not limited. New reuses are public at once, so this bounds what a spammer can post.
     reuse_daily_limit: int = 5
+    # How many data requests one user may make in 24 hours (PORTAL_DATAREQUEST_DAILY_LIMIT);
+    # sysadmins are not limited. Requests are public at once, like reuses.
+    datarequest_daily_limit: int = 5
     # Days a department has to review an application for a conditionally open dataset's data
     # (PORTAL_ACCESS_REVIEW_DAYS); a pending one past them is shown as overdue.
     access_review_days: int = 15
@@ -157,6 +160,8 @@ class Settings:
             values["feedback_per_hour"] = int(env["PORTAL_FEEDBACK_PER_HOUR"])
         if "PORTAL_REUSE_DAILY_LIMIT" in env:
             values["reuse_daily_limit"] = int(env["PORTAL_REUSE_DAILY_LIMIT"])
+        if "PORTAL_DATAREQUEST_DAILY_LIMIT" in env:
+            values["datarequest_daily_limit"] = int(env["PORTAL_DATAREQUEST_DAILY_LIMIT"])
         if "PORTAL_ACCESS_REVIEW_DAYS" in env:
             values["access_review_days"] = int(env["PORTAL_ACCESS_REVIEW_DAYS"])
         values.update(overrides)

@@ -30,7 +30,7 @@ from portal.database import Base
 from portal.datastore.models import DatastoreStatus
 from portal.feedback.models import Feedback, FeedbackReply, FeedbackReport, Follow
 from portal.privacy.models import PrivacyFinding
-from portal.requests.models import DataRequest, DataRequestSupport
+from portal.requests.models import DataRequest, DataRequestReport, DataRequestSupport
 from portal.reuses.models import Reuse, ReuseDataset, ReuseReport
 from portal.search.models import SearchOutbox
 from portal.stats.models import DownloadCount
@@ -44,6 +44,7 @@ __all__ = [
     "App",
     "Base",
     "DataRequest",
+    "DataRequestReport",
     "DataRequestSupport",
     "Dataset",
     "DatastoreStatus",

@@ -362,3 +362,112 @@ def test_results_match_the_documented_schemas(api, cast, doc):
     ]:
         response = api.post(name, cast.stranger, **data)
         assert response_errors(doc, name, 200, response.get_json()) == [], name
+
+
+# --- the /go redirect, caching, and package_search ---------------------------------------------
+
+
+def linked(api, cast, dataset) -> dict[str, Any]:
+    return api.ok("resource_create", cast.editor, package_id=dataset["id"], name="实时接口说明",
+                  url="https://api.example.gov.cn/bus/positions")  # fmt: skip
+
+
+def go(api, dataset, resource, person=None):
+    path = f"/dataset/{dataset['id']}/resource/{resource['id']}/go"
+    return api.client.get(path, headers=person.headers if person else {})
+
+
+def test_the_go_redirect_of_a_linked_resource_is_refused_without_access(api, cast):
+    dataset, _file = conditional(api, cast)
+    link = linked(api, cast, dataset)
+    for person in (None, cast.stranger, cast.outsider):
+        refused = go(api, dataset, link, person)
+        page = refused.get_data(as_text=True)
+        assert refused.status_code == 403 and "Location" not in refused.headers
+        assert "有条件开放" in page and "conditionally open" in page
+        assert f'href="/dataset/{dataset["id"]}#access"' in page
+        assert refused.headers["Cache-Control"] == "private, no-store"
+    followed = go(api, dataset, link, cast.member)
+    assert followed.status_code == 302
+    assert followed.headers["Location"] == "https://api.example.gov.cn/bus/positions"
+    assert followed.headers["Cache-Control"] == "private, no-store"
+    request = apply(api, cast.stranger, dataset)
+    api.ok("access_request_approve", cast.editor, id=request["id"], days=30)
+    assert go(api, dataset, link, cast.stranger).status_code == 302
+    # An uploaded file's /go is refused the same way, not sent on to the download.
+    assert go(api, dataset, _file, cast.outsider).status_code == 403
+
+
+def test_a_public_link_is_redirected_as_before(api, cast):
+    dataset = api.ok("package_create", cast.editor, name="bus-stops", title="公交站点",
+                     owner_org="transport")  # fmt: skip
+    followed = go(api, dataset, linked(api, cast, dataset))
+    assert followed.status_code == 302 and followed.headers["Cache-Control"] == "no-store"
+
+
+def test_conditional_and_private_files_are_never_kept_by_a_shared_cache(api, cast):
+    _dataset, guarded = conditional(api, cast)
+    served = download(api, guarded, cast.member)
+    assert served.status_code == 200 and "沪A-1001" in served.get_data(as_text=True)
+    assert served.headers["Cache-Control"] == "private, no-store"
+    assert download(api, guarded).headers["Cache-Control"] == "private, no-store"  # the 403
+    private = api.ok("package_create", cast.editor, name="bus-depots", title="公交场站内部资料",
+                     owner_org="transport", private=True)  # fmt: skip
+    hidden = upload(api, cast.editor, private["id"], "场站.csv", BUS_CSV)
+    assert download(api, hidden).status_code in (403, 404)
+    served = download(api, hidden, cast.member)
+    assert served.status_code == 200 and served.headers["Cache-Control"] == "private, no-store"
+    public = api.ok("package_create", cast.editor, name="bus-stops", title="公交站点",
+                    owner_org="transport")  # fmt: skip
+    served = download(api, upload(api, cast.editor, public["id"], "站点.csv", BUS_CSV))
+    assert served.status_code == 200 and "private" not in served.headers.get("Cache-Control", "")
+
+
+def _searched(api, person, q: str = "公交") -> dict[str, dict[str, Any]]:
+    found = api.ok("package_search", person, q=q, rows=50)
+    return {d["name"]: d for d in found["results"]}
+
+
+def test_package_search_annotates_resources_as_package_show_does(api, cast):
+    dataset, _resource = conditional(api, cast)
+    conditional(api, cast, name="bus-lines", title="公交线路", open_type="unconditional",
+                resource_code="1010010001/000008")  # fmt: skip
+    refused = {"conditional": True, "granted": False}
+    for person in (None, cast.stranger):
+        found = _searched(api, person)
+        assert found["bus-positions"]["resources"][0]["access"] == refused
+        assert "access" not in found["bus-lines"]["resources"][0]
+        shown = api.ok("package_show", person, id=dataset["id"])
+        assert shown["resources"][0]["access"] == found["bus-positions"]["resources"][0]["access"]
+    for person in (cast.member, cast.sysadmin):
+        granted = _searched(api, person)["bus-positions"]["resources"][0]["access"]
+        assert granted == {"conditional": True, "granted": True}
+    request = apply(api, cast.stranger, dataset)
+    api.ok("access_request_approve", cast.editor, id=request["id"])
+    assert _searched(api, cast.stranger)["bus-positions"]["resources"][0]["access"]["granted"]
+    assert _searched(api, cast.outsider)["bus-positions"]["resources"][0]["access"] == refused
+    listed = {d["name"]: d for d in api.ok("current_package_list_with_resources", cast.stranger)}
+    assert listed["bus-positions"]["resources"][0]["access"]["granted"] is True
+    assert "access" not in listed["bus-lines"]["resources"][0]
+
+
+def test_package_search_asks_for_the_grants_of_a_page_in_one_query(app, api, cast):
+    from sqlalchemy import event
+
+    for number in range(4):
+        conditional(api, cast, name=f"bus-positions-{number}", title=f"公交车辆位置{number}",
+                    resource_code=f"1010010001/00010{number}")  # fmt: skip
+    engine = app.extensions["portal.db"].engine
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        found = _searched(api, cast.stranger)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert len(found) == 4
+    assert all(d["resources"][0]["access"]["granted"] is False for d in found.values())
+    assert sum("access_grant" in s for s in statements) == 1

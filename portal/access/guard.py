@@ -6,15 +6,16 @@ data available under conditions ("restricted public" in data.json). Its metadata
 its files, previews, DataStore rows and dumps are for its department's members, the dataset's
 collaborators, sysadmins and holders of a grant that is neither expired nor revoked.
 
-resource_show and package_show put the verdict in each resource dict ("access"); the
-chokepoints (download, preview, DataStore reads and dumps) read it there through `allowed` /
-`require_data`, so the rule is computed once per call and lives only here.
+resource_show, package_show and package_search put the verdict in each resource dict
+("access"); the chokepoints (download, the /go redirect, preview, DataStore reads and dumps)
+read it there through `allowed` / `require_data`, so the rule is computed once per call and
+lives only here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import select
 
@@ -56,6 +57,25 @@ def has_grant(context: Context, dataset_id: str) -> bool:
     return cache[dataset_id]
 
 
+def prefetch_grants(context: Context, dataset_ids: list[str]) -> None:
+    """Fill has_grant's cache for several datasets with one query (a page of search results)."""
+    cache: dict[str, bool] = context.__dict__.setdefault("_access_grants", {})
+    wanted = [i for i in dict.fromkeys(dataset_ids) if i not in cache]
+    if context.user is None or not wanted:
+        return
+    granted = set(
+        context.session.scalars(
+            select(AccessGrant.dataset_id).where(
+                AccessGrant.user_id == context.user.id,
+                AccessGrant.dataset_id.in_(wanted),
+                AccessGrant.revoked_at.is_(None),
+                AccessGrant.expires_at > utcnow(),
+            )
+        )
+    )
+    cache.update({i: i in granted for i in wanted})
+
+
 def may_use_data(context: Context, dataset: Any) -> bool:
     """The rule. `dataset` is a Dataset or a row with id, owner_org and profile_fields."""
     if not is_conditional(dataset.profile_fields):
@@ -80,6 +100,34 @@ def annotate_resources(context: Context, dataset: Any, result: dict[str, Any]) -
     if status is not None:
         for resource in result.get("resources", []):
             resource["access"] = dict(status)
+
+
+class _Listed(NamedTuple):
+    """A search result seen as the row may_use_data reads (its profile fields are top-level)."""
+
+    id: str
+    owner_org: str | None
+    profile_fields: Mapping[str, Any]
+
+
+def annotate_search_results(context: Context, datasets: list[dict[str, Any]]) -> None:
+    """package_search: the same verdict as package_show in the resources of a page of results,
+    with one grant query for the whole page (the caller's roles and collaborations are cached
+    per context)."""
+    pairs = [
+        (d, _Listed(d["id"], d.get("owner_org"), d))
+        for d in datasets
+        if d.get("id") and is_conditional(d)
+    ]
+    unsettled = [
+        row.id
+        for _d, row in pairs
+        if not has_role(context, row.owner_org, "member")
+        and not collaborates(context, row, "member")
+    ]
+    prefetch_grants(context, unsettled)
+    for dataset, row in pairs:
+        annotate_resources(context, row, dataset)
 
 
 def allowed(resource: Mapping[str, Any]) -> bool:

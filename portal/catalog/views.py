@@ -1,7 +1,10 @@
 """File downloads for uploaded resources, and the counted redirect to linked resources.
 
 Both count the download (portal.stats.counting) once the file is served, or the visitor is
-sent on to S3 or to the link's URL; robots and HEAD requests are not counted."""
+sent on to S3 or to the link's URL; robots and HEAD requests are not counted. Both refuse a
+conditionally open dataset's data to callers without access (portal.access.guard), and what
+only some callers may get (conditional, private or draft) is marked `private, no-store` so a
+shared cache never hands it to someone else."""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from portal.request_context import action_context
 from portal.stats.counting import count_download
 
 bp = Blueprint("catalog", __name__)
+NOT_SHARED = "private, no-store"
 
 
 def shown_resource(resource_id: str) -> dict[str, Any]:
@@ -51,11 +55,15 @@ def download(dataset_id: str, resource_id: str, filename: str) -> Response:
         return withheld_page()
     if not allowed(shown):
         return conditional_page(dataset_id)
+    restricted = _restricted(shown, resource)
     storage = context.storage
     redirect_url = storage.download_redirect(resource.storage_key, filename)
     if redirect_url:
         count_download(context.session, request, dataset_id, resource_id)
-        return redirect(redirect_url)
+        response = redirect(redirect_url)
+        if restricted:  # the signed URL is as good as the file for whoever gets it
+            response.headers["Cache-Control"] = NOT_SHARED
+        return response
     try:
         chunks = storage.open(resource.storage_key)
     except FileNotFoundError:
@@ -68,6 +76,8 @@ def download(dataset_id: str, resource_id: str, filename: str) -> Response:
         headers["Content-Length"] = str(resource.size)
     if resource.hash and resource.hash.startswith("sha256:"):
         headers["ETag"] = f'"{resource.hash[7:]}"'
+    if restricted:
+        headers["Cache-Control"] = NOT_SHARED
     mimetype = resource.mimetype or "application/octet-stream"
     content_type = mimetype
     if is_text(mimetype):
@@ -76,6 +86,15 @@ def download(dataset_id: str, resource_id: str, filename: str) -> Response:
     # Counted last: a failed count rolls the session back, which expires `resource`.
     count_download(context.session, request, dataset_id, resource_id)
     return Response(chunks, headers=headers, content_type=content_type, direct_passthrough=True)
+
+
+def _restricted(shown: dict[str, Any], resource: Resource) -> bool:
+    """Whether the file is for some callers only: conditionally open, or of a dataset that is
+    private or not active (one lookup of the dataset, for this one file)."""
+    if shown.get("access"):
+        return True
+    dataset = resource.dataset
+    return bool(dataset.private) or dataset.state != "active"
 
 
 def withheld_page() -> Response:
@@ -102,7 +121,9 @@ def conditional_page(dataset_id: str) -> Response:
         f'<p>Only approved applicants may download its files. <a href="{apply}">Apply for '
         "access</a></p>"
     )
-    return Response(body, status=403, content_type="text/html; charset=utf-8")
+    response = Response(body, status=403, content_type="text/html; charset=utf-8")
+    response.headers["Cache-Control"] = NOT_SHARED  # the same URL works for a grant holder
+    return response
 
 
 TEXT_TYPES = ("application/json", "application/geo+json", "application/xml")
@@ -142,6 +163,8 @@ def go(dataset_id: str, resource_id: str) -> Response:
     shown = shown_resource(resource_id)
     if shown["package_id"] != dataset_id:
         abort(404)
+    if not allowed(shown):  # a conditionally open dataset's link, refused like its files
+        return conditional_page(dataset_id)
     url = shown.get("url") or ""
     if shown.get("url_type") == "upload":
         return redirect(url)  # the download route counts it
@@ -153,5 +176,6 @@ def go(dataset_id: str, resource_id: str) -> Response:
         abort(404)
     count_download(action_context().session, request, dataset_id, resource_id)
     response = redirect(url)
-    response.headers["Cache-Control"] = "no-store"  # count every visit, not the first one
+    # Count every visit, not the first one; a guarded link is for this caller only.
+    response.headers["Cache-Control"] = NOT_SHARED if shown.get("access") else "no-store"
     return response

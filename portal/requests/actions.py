@@ -1,14 +1,19 @@
 """Data request actions, named after ckanext-datarequests: datarequest_create, _show, _list,
-_support, _unsupport, _answer and _delete; datarequest_stats for the public statistics.
+_support, _unsupport, _answer and _delete; datarequest_stats for the public statistics; and
+moderation as for reuses: datarequest_report, _moderate and _report_list.
 
 Requests are public: anyone reads and lists them. Any signed-in user asks and supports (once
 per user); the editors and admins of the department asked, and sysadmins, answer; the requester
-deletes a request while it is still open, a sysadmin at any time.
+deletes a request while it is still open, a sysadmin at any time. One user makes at most
+PORTAL_DATAREQUEST_DAILY_LIMIT requests in 24 hours (sysadmins unlimited). Anyone signed in
+reports a request; a sysadmin hides or restores it: a hidden request is seen only by its
+requester and sysadmins, and counts in no statistics.
 """
 
 from __future__ import annotations
 
 import statistics
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -29,16 +34,33 @@ from portal.requests.models import (
     REFUSED,
     STATES,
     DataRequest,
+    DataRequestReport,
     DataRequestSupport,
 )
-from portal.requests.schemas import AnswerSchema, CreateSchema, IdSchema, ListSchema
+from portal.requests.schemas import (
+    AnswerSchema,
+    CreateSchema,
+    IdSchema,
+    ListSchema,
+    ModerateSchema,
+    QueueSchema,
+    ReportSchema,
+)
+
+LIMIT_REACHED = "You have reached the daily limit of new data requests: try again tomorrow."
 
 # --- lookups and dicts --------------------------------------------------------------------------
 
 
+def _visible(context: Context, request: DataRequest) -> bool:
+    own = context.user_id is not None and request.user_id == context.user_id
+    return not request.hidden or own or context.is_sysadmin
+
+
 def find_request(context: Context, ident: Any) -> DataRequest:
+    """The request with this id, as a 404 when the caller may not see it (hidden)."""
     found = context.session.get(DataRequest, ident) if isinstance(ident, str) and ident else None
-    if found is None:
+    if found is None or not _visible(context, found):
         raise NotFound("Data request not found")
     return found
 
@@ -85,6 +107,17 @@ def _supported(context: Context, ids: list[str]) -> set[str]:
     return set(rows)
 
 
+def _open_reports(context: Context, ids: list[str]) -> dict[str, int]:
+    if not context.is_sysadmin or not ids:
+        return {}
+    rows = context.session.execute(
+        select(DataRequestReport.request_id, func.count())
+        .where(DataRequestReport.request_id.in_(ids), DataRequestReport.resolved.is_(None))
+        .group_by(DataRequestReport.request_id)
+    )
+    return {request_id: count for request_id, count in rows}
+
+
 def _organization_dict(org: Organization | None) -> dict[str, Any] | None:
     if org is None:
         return None
@@ -92,18 +125,23 @@ def _organization_dict(org: Organization | None) -> dict[str, Any] | None:
 
 
 def request_dicts(context: Context, requests: list[DataRequest]) -> list[dict[str, Any]]:
-    """The public dicts of several requests, with three queries whatever their number."""
+    """The public dicts of several requests, in a fixed number of queries whatever their
+    number."""
     ids = [r.id for r in requests]
     counts = _support_counts(context, ids)
     mine = _supported(context, ids)
+    reports = _open_reports(context, ids)
     users = {u.id: u for u in _by_ids(context, User, {r.user_id for r in requests})}
     orgs = {o.id: o for o in _by_ids(context, Organization, {r.organization_id for r in requests})}
     datasets = {d.id: d for d in _by_ids(context, Dataset, {r.dataset_id for r in requests})}
     site = context.settings.site_url.rstrip("/")
-    return [
+    results = [
         _request_dict(r, counts.get(r.id, 0), r.id in mine, users, orgs, datasets, site)
         for r in requests
     ]
+    for result in results:
+        result["open_reports"] = reports.get(result["id"], 0) if context.is_sysadmin else None
+    return results
 
 
 def _by_ids(context: Context, model: Any, ids: set[str | None]) -> list[Any]:
@@ -134,6 +172,7 @@ def _request_dict(
         "organization_id": request.organization_id,
         "organization": _organization_dict(orgs.get(request.organization_id or "")),
         "state": request.state,
+        "hidden": request.hidden,
         "answer": request.answer,
         "dataset_id": request.dataset_id,
         "dataset_name": dataset.name if dataset else None,
@@ -155,8 +194,24 @@ def request_dict(context: Context, request: DataRequest) -> dict[str, Any]:
 
 def _record(context: Context, request: DataRequest, what: str) -> dict[str, Any]:
     result = request_dict(context, request)
-    activity.record(context, request.id, f"{what} datarequest", result)
+    # Names and ids only: the activity is no place for the requester's e-mail address.
+    logged = {key: value for key, value in result.items() if key not in ("supported",
+              "open_reports")}  # fmt: skip
+    activity.record(context, request.id, f"{what} datarequest", logged)
     return result
+
+
+def _check_daily_limit(context: Context) -> None:
+    if context.is_sysadmin:
+        return
+    since = utcnow() - timedelta(days=1)
+    recent = context.session.scalar(
+        select(func.count())
+        .select_from(DataRequest)
+        .where(DataRequest.user_id == context.user_id, DataRequest.created >= since)
+    )
+    if (recent or 0) >= context.settings.datarequest_daily_limit:
+        raise ValidationError({"limit": [LIMIT_REACHED]})
 
 
 # --- actions ------------------------------------------------------------------------------------
@@ -167,12 +222,15 @@ def datarequest_create(context: Context, data_dict: dict[str, Any]) -> dict[str,
     """Ask for data that is not published yet, optionally of one department."""
     require_login(context)
     args = validate(CreateSchema(), data_dict)
+    organization_id = _organization_id(context, args["organization_id"])
+    _check_daily_limit(context)
     request = DataRequest(
         title=args["title"].strip(),
         description=args["description"].strip(),
         user_id=context.user_id,
-        organization_id=_organization_id(context, args["organization_id"]),
+        organization_id=organization_id,
         state=OPEN,
+        hidden=False,
     )
     context.session.add(request)
     context.session.flush()
@@ -188,9 +246,16 @@ def datarequest_show(context: Context, data_dict: dict[str, Any]) -> dict[str, A
 
 @action(side_effect_free=True, schema=ListSchema)
 def datarequest_list(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
-    """Data requests, newest or most supported first, optionally of one state or department."""
+    """Data requests, newest or most supported first, optionally of one state or department;
+    hidden ones only with include_hidden, and only to sysadmins and their requester."""
     args = validate(ListSchema(), data_dict)
     query = select(DataRequest)
+    if not args["include_hidden"] or context.user_id is None and not context.is_sysadmin:
+        query = query.where(DataRequest.hidden.is_(False))
+    elif not context.is_sysadmin:
+        # (Never `user_id == None`: that would match the requests of purged accounts.)
+        own = DataRequest.user_id == context.user_id
+        query = query.where(DataRequest.hidden.is_(False) | own)
     if args["state"]:
         query = query.where(DataRequest.state == args["state"])
     if args["organization_id"]:
@@ -289,6 +354,94 @@ def datarequest_delete(context: Context, data_dict: dict[str, Any]) -> None:
     return None
 
 
+# --- moderation ---------------------------------------------------------------------------------
+
+
+@action(schema=ReportSchema)
+def datarequest_report(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
+    """Report a data request to the moderators (spam, abuse) with a reason; once per user: a
+    second report of the same user replaces the first."""
+    require_login(context)
+    args = validate(ReportSchema(), data_dict)
+    request = find_request(context, args["id"])
+    require(context.user is not None, "Only a signed-in user may report a data request.")
+    key = {"request_id": request.id, "user_id": context.user_id}
+    report = context.session.get(DataRequestReport, key) or DataRequestReport(**key)
+    report.reason, report.created, report.resolved = args["reason"].strip(), utcnow(), None
+    context.session.add(report)
+    context.session.flush()
+    return request_dict(context, request)
+
+
+@action(schema=ModerateSchema)
+def datarequest_moderate(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
+    """Hide a data request (only its requester and sysadmins see it then) or restore it;
+    either way its open reports are resolved (sysadmins only)."""
+    require_login(context)
+    args = validate(ModerateSchema(), data_dict)
+    require(context.is_sysadmin, "Only a sysadmin may moderate data requests.")
+    request = find_request(context, args["id"])
+    request.hidden = args["decision"] == "hide"
+    now = utcnow()
+    for report in context.session.scalars(
+        select(DataRequestReport).where(
+            DataRequestReport.request_id == request.id, DataRequestReport.resolved.is_(None)
+        )
+    ):
+        report.resolved = now
+    request.modified = now
+    context.session.flush()
+    return _record(context, request, "hidden" if request.hidden else "restored")
+
+
+@action(side_effect_free=True, schema=QueueSchema)
+def datarequest_report_list(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
+    """The moderation queue: data requests with open reports, most recently reported first,
+    each with its reports (sysadmins only)."""
+    require_login(context)
+    args = validate(QueueSchema(), data_dict)
+    require(context.is_sysadmin, "Only a sysadmin may read the reports.")
+    latest = (
+        select(DataRequestReport.request_id, func.max(DataRequestReport.created).label("latest"))
+        .where(DataRequestReport.resolved.is_(None))
+        .group_by(DataRequestReport.request_id)
+        .subquery()
+    )
+    total = context.session.scalar(select(func.count()).select_from(latest)) or 0
+    requests = list(
+        context.session.scalars(
+            select(DataRequest)
+            .join(latest, latest.c.request_id == DataRequest.id)
+            .order_by(latest.c.latest.desc(), DataRequest.id)
+            .offset(args["offset"])
+            .limit(args["limit"])
+        )
+    )
+    reports = _reports_of(context, [r.id for r in requests])
+    results = [
+        {**item, "reports": reports.get(item["id"], [])}
+        for item in request_dicts(context, requests)
+    ]
+    return {"count": total, "results": results}
+
+
+def _reports_of(context: Context, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    if not ids:
+        return {}
+    rows = context.session.execute(
+        select(DataRequestReport, User.name)
+        .join(User, User.id == DataRequestReport.user_id)
+        .where(DataRequestReport.request_id.in_(ids), DataRequestReport.resolved.is_(None))
+        .order_by(DataRequestReport.created.desc())
+    )
+    found: dict[str, list[dict[str, Any]]] = {}
+    for report, name in rows:
+        found.setdefault(report.request_id, []).append(
+            {"user_name": name, "reason": report.reason, "created": iso(report.created)}
+        )
+    return found
+
+
 # --- statistics ---------------------------------------------------------------------------------
 
 
@@ -300,6 +453,7 @@ def datarequest_stats(context: Context, data_dict: dict[str, Any]) -> dict[str, 
     rows = context.session.execute(
         select(DataRequest.organization_id, DataRequest.state, DataRequest.created,
                DataRequest.answered)  # fmt: skip
+        .where(DataRequest.hidden.is_(False))  # spam a moderator hid counts nowhere
     ).all()
     grouped: dict[str | None, list[Any]] = {}
     for row in rows:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 import portal.catalog.models  # noqa: F401  (organization, dataset and user tables)
@@ -21,7 +21,11 @@ class DataRequest(Base):
     a planned request is later published."""
 
     __tablename__ = "data_request"
-    __table_args__ = (Index("ix_data_request_state_created", "state", "created"),)
+    __table_args__ = (
+        Index("ix_data_request_state_created", "state", "created"),
+        # The daily creation limit counts one user's recent requests.
+        Index("ix_data_request_user_id_created", "user_id", "created"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     title: Mapped[str] = mapped_column(String(200))
@@ -37,6 +41,8 @@ class DataRequest(Base):
     created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     answered: Mapped[datetime | None] = mapped_column(DateTime)
     modified: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Hidden by a sysadmin (spam, abuse): then only its requester and sysadmins see it.
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class DataRequestSupport(Base):
@@ -52,3 +58,21 @@ class DataRequestSupport(Base):
         ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     created: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class DataRequestReport(Base):
+    """One user's report of one request (the primary key: once per user, a new report replaces
+    the old). `resolved` is when a sysadmin dealt with it; open reports fill the queue."""
+
+    __tablename__ = "data_request_report"
+    __table_args__ = (Index("ix_data_request_report_resolved_created", "resolved", "created"),)
+
+    request_id: Mapped[str] = mapped_column(
+        ForeignKey("data_request.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    reason: Mapped[str] = mapped_column(Text)
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    resolved: Mapped[datetime | None] = mapped_column(DateTime)

@@ -26,6 +26,10 @@ class DataRequestSchema(ResultSchema):
     organization_id = NullStr(metadata={"description": "The department asked, if any."})
     organization = mf.Nested(DataRequestOrganizationSchema, required=True, allow_none=True)
     state = Str(metadata={"description": "open, planned, published or refused"})
+    hidden = mf.Boolean(
+        required=True,
+        metadata={"description": "Hidden by a moderator: only its requester and sysadmins see it."},
+    )
     answer = NullStr(metadata={"description": "The department's answer (the reason if refused)."})
     dataset_id = NullStr(metadata={"description": "The published dataset, when published."})
     dataset_name = NullStr()
@@ -42,11 +46,31 @@ class DataRequestSchema(ResultSchema):
         allow_none=True,
         metadata={"description": "Seconds from the request to its first answer; null if none."},
     )
+    open_reports = mf.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Reports not yet dealt with; null unless a sysadmin asks."},
+    )
 
 
 class DataRequestListSchema(ResultSchema):
     count = mf.Integer(required=True, metadata={"description": "Matching requests, all pages."})
     results = mf.List(mf.Nested(DataRequestSchema), required=True)
+
+
+class DataRequestReportEntrySchema(ResultSchema):
+    user_name = Str()
+    reason = Str()
+    created = Timestamp(required=True)
+
+
+class ReportedDataRequestSchema(DataRequestSchema):
+    reports = mf.List(mf.Nested(DataRequestReportEntrySchema), required=True)
+
+
+class DataRequestReportListSchema(ResultSchema):
+    count = mf.Integer(required=True, metadata={"description": "Reported requests, all pages."})
+    results = mf.List(mf.Nested(ReportedDataRequestSchema), required=True)
 
 
 class DataRequestFiguresSchema(ResultSchema):
@@ -78,4 +102,7 @@ RESULTS: dict[str, Any] = {
     "datarequest_answer": DataRequestSchema,
     "datarequest_delete": None,
     "datarequest_stats": DataRequestStatsSchema,
+    "datarequest_report": DataRequestSchema,
+    "datarequest_moderate": DataRequestSchema,
+    "datarequest_report_list": DataRequestReportListSchema,
 }

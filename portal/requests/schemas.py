@@ -13,7 +13,9 @@ from portal.requests.models import ANSWERS, STATES
 TITLE_MAX = 200
 DESCRIPTION_MAX = 10_000
 ANSWER_MAX = 10_000
+REASON_MAX = 2000
 SORTS = ("newest", "most_supported")
+MODERATIONS = ("hide", "restore")
 
 
 def _not_blank(value: str) -> str:
@@ -63,5 +65,22 @@ class ListSchema(LenientSchema):
         load_default=None, metadata={"description": "Only requests to this department."}
     )
     sort = fields.String(load_default="newest", validate=v.OneOf(SORTS))
+    include_hidden = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Hidden requests too: all for sysadmins, one's own for others."},
+    )
     limit = fields.Integer(load_default=20, validate=v.Range(min=1, max=1000))
+    offset = fields.Integer(load_default=0, validate=v.Range(min=0, max=10_000_000))
+
+
+class ReportSchema(IdSchema):
+    reason = _text(REASON_MAX, required=True, metadata={"description": "Why it is reported."})
+
+
+class ModerateSchema(IdSchema):
+    decision = fields.String(required=True, error_messages=REQUIRED, validate=v.OneOf(MODERATIONS))
+
+
+class QueueSchema(LenientSchema):
+    limit = fields.Integer(load_default=20, validate=v.Range(min=1, max=100))
     offset = fields.Integer(load_default=0, validate=v.Range(min=0, max=10_000_000))

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 
+from portal.access.guard import annotate_search_results
 from portal.actions import Context
 from portal.auth.permissions import collaborations, editable_org_ids, readable_org_ids
 from portal.catalog.models import Group, Organization
@@ -88,6 +89,8 @@ def search(context: Context, args: dict[str, Any]) -> dict[str, Any]:
     for dataset in hits.datasets:
         dataset["highlight"] = highlight(dataset, words)
         results.append(dataset)
+    # The resources' conditional-opening verdict, as package_show gives it (one grant query).
+    annotate_search_results(context, results)
     if args["fl"]:
         keys = [k.strip() for k in args["fl"].split(",") if k.strip()]
         results = [{k: r.get(k) for k in keys} for r in results]

@@ -1,12 +1,13 @@
-"""Data request pages: the public list, one request with its answer, asking for data, and the
-support, answer and delete buttons. Every change goes through the datarequest_* actions,
-which check who may do it; the pages only hide buttons the caller could not use."""
+"""Data request pages: the public list, one request with its answer, asking for data, the
+support, answer, report, moderation and delete buttons, and the sysadmins' moderation queue.
+Every change goes through the datarequest_* actions, which check who may do it; the pages only
+hide buttons the caller could not use."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -38,7 +39,9 @@ SORT_LABELS = {"newest": _l("Newest first"), "most_supported": _l("Most supporte
 MESSAGES = (
     N_("Give the reason for refusing."),
     N_("No public dataset with this id or name."),
+    N_("You have reached the daily limit of new data requests: try again tomorrow."),
 )
+FORM_KEYS = ("title", "description", "organization")
 
 
 def _call(name: str, data: dict[str, Any]) -> Any:
@@ -49,7 +52,14 @@ def _call(name: str, data: dict[str, Any]) -> Any:
 
 
 def _field_errors(exc: ValidationError) -> dict[str, list[str]]:
-    return {key: forms.messages(value) for key, value in exc.errors.items()}
+    """Field-keyed, translated messages; ones about no field of the form (the daily limit)
+    are flashed."""
+    errors = {key: forms.messages(value) for key, value in exc.errors.items()}
+    errors["organization"] = errors.pop("organization_id", [])
+    for key in set(errors) - set(FORM_KEYS):
+        for message in errors.pop(key):
+            flash(message, "error")
+    return errors
 
 
 @bp.get("/datarequest")
@@ -64,6 +74,8 @@ def datarequests() -> str:
         {
             "state": state or None,
             "sort": sort,
+            # A requester sees their own hidden requests, a sysadmin all (marked as hidden).
+            "include_hidden": current_user.is_authenticated,
             "limit": PAGE_SIZE,
             "offset": (page - 1) * PAGE_SIZE,
         },
@@ -83,7 +95,7 @@ def datarequests() -> str:
 @bp.route("/datarequest/new", methods=["GET", "POST"])
 @login_required
 def datarequest_new() -> Any:
-    values = {key: request.form.get(key, "") for key in ("title", "description", "organization")}
+    values = {key: request.form.get(key, "") for key in FORM_KEYS}
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         data = {
@@ -95,7 +107,6 @@ def datarequest_new() -> Any:
             created = call("datarequest_create", action_context(), data)
         except ValidationError as exc:
             errors = _field_errors(exc)
-            errors["organization"] = errors.pop("organization_id", [])
         else:
             flash(_("Your data request was published."), "success")
             return redirect(url_for("web.datarequest_page", request_id=created["id"]))
@@ -176,3 +187,58 @@ def datarequest_delete(request_id: str) -> Any:
         return redirect(url_for("web.datarequest_page", request_id=request_id))
     flash(_("The data request was deleted."), "success")
     return redirect(url_for("web.datarequests"))
+
+
+def _button(request_id: str, action: str, data: dict[str, Any], done: str) -> Response:
+    """A button's POST: the action, its refusal flashed, back to the request's page."""
+    try:
+        call(action, action_context(), {"id": request_id, **data})
+    except NotFound:
+        abort(404)
+    except (NotAuthorized, ValidationError) as exc:
+        flash_error(exc, field_names=False)
+    else:
+        flash(done, "success")
+    if request.form.get("next") == "queue":
+        return redirect(url_for("web.datarequest_moderation"))
+    return redirect(url_for("web.datarequest_page", request_id=request_id))
+
+
+@bp.post("/datarequest/<request_id>/report")
+@login_required
+def datarequest_report(request_id: str) -> Response:
+    data = {"reason": request.form.get("reason", "")}
+    done = _("Thank you: the moderators will look.")
+    return _button(request_id, "datarequest_report", data, done)
+
+
+@bp.post("/datarequest/<request_id>/moderate")
+@login_required
+def datarequest_moderate(request_id: str) -> Response:
+    decision = request.form.get("decision", "")
+    done = (
+        _("The data request is hidden.")
+        if decision == "hide"
+        else _("The data request is visible again.")
+    )
+    return _button(request_id, "datarequest_moderate", {"decision": decision}, done)
+
+
+@bp.get("/datarequest/moderation")
+@login_required
+def datarequest_moderation() -> str:
+    page = page_number()
+    try:
+        found = call(
+            "datarequest_report_list",
+            action_context(),
+            {"limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE},
+        )
+    except NotAuthorized:
+        abort(403)
+    return render_template(
+        "datarequest_moderation.html",
+        requests=found["results"],
+        pages=pagination(found["count"], page),
+        states=STATE_LABELS,
+    )

@@ -8,7 +8,7 @@ from marshmallow import fields
 from marshmallow import validate as v
 from sqlalchemy import delete, func, select
 
-from portal.access.guard import annotate_resources
+from portal.access.guard import annotate_resources, annotate_search_results
 from portal.actions import Context, action, call, validate
 from portal.auth.permissions import (
     can_edit_dataset,
@@ -100,7 +100,9 @@ def current_package_list_with_resources(
         .offset(args["offset"])
         .limit(args["limit"] if args["limit"] is not None else 10)
     )
-    return [show_dict(context, d) for d in context.session.scalars(query)]
+    results = [show_dict(context, d) for d in context.session.scalars(query)]
+    annotate_search_results(context, results)  # as package_show (portal.access.guard)
+    return results
 
 
 @action(schema=PackageSchema)
