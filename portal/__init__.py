@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     from portal.feeds.views import bp as feeds_bp
     from portal.health import bp as health_bp
     from portal.jobs.queue import JobQueue, load_tasks
+    from portal.privacy import screening as privacy_screening
     from portal.search import index as search_index
     from portal.storage import open_storage
     from portal.web import init_app as init_web
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.extensions["portal.dataset_listeners"] = [
         search_index.record_change,
         datastore_hooks.record_change,  # loads tabular files, drops tables of removed ones
+        privacy_screening.record_change,  # screens new or changed tabular sources
     ]
     login.init_app(app)
     load_actions()

@@ -26,7 +26,7 @@ from portal.catalog.models import (
 )
 from portal.database import Base
 from portal.datastore.models import DatastoreStatus
-from portal.privacy.models import PrivacyFinding
+from portal.privacy.models import PrivacyFinding, PrivacyScreen
 from portal.requests.models import DataRequest, DataRequestSupport
 from portal.search.models import SearchOutbox
 from portal.stats.models import DownloadCount
@@ -53,6 +53,7 @@ __all__ = [
     "PackageMember",
     "Organization",
     "PrivacyFinding",
+    "PrivacyScreen",
     "Resource",
     "ResourceView",
     "SearchOutbox",

@@ -34,12 +34,18 @@ class PrivacyFindingSchema(ResultSchema):
     package_id = Str()
     package_name = Str()
     owner_org = NullStr()
-    state = Str(metadata={"description": "pending, open (file withheld) or overridden"})
+    state = Str(metadata={"description": "pending, open (file withheld), overridden or "
+                          "resolved (masked)"})
     rows_scanned = mf.Integer(required=True)
     complete = mf.Boolean(required=True, metadata={"description": "Whether every row was read."})
     columns = mf.List(mf.Nested(ColumnHitsSchema), required=True)
     overridden_by = NullStr()
     override_reason = NullStr()
+    masking = mf.Dict(
+        allow_none=True,
+        metadata={"description": "How privacy_mask resolved it: columns (header -> keep, "
+                  "hash or drop), by (user id), storage_key (the masked file)."},
+    )
     created = Timestamp(required=True)
     modified = Timestamp(required=True)
 
@@ -68,4 +74,5 @@ RESULTS: dict[str, Any] = {
     "privacy_finding_list": PrivacyFindingListSchema,
     "privacy_finding_show": PrivacyFindingSchema,
     "privacy_finding_override": PrivacyFindingSchema,
+    "privacy_mask": PrivacyFindingSchema,
 }
