@@ -20,6 +20,7 @@ ACTION_MODULES = (
     "portal.auth.user_admin",
     "portal.catalog.actions",
     "portal.datastore.actions",
+    "portal.privacy.account",
     "portal.privacy.actions",
     "portal.quality.actions",
     "portal.requests.actions",

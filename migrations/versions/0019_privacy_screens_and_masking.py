@@ -7,6 +7,7 @@ Create Date: 2026-12-04 03:10:00.000000
 privacy_screen: which source (file, link or DataStore records) of each resource was last
 screened, so a change, or a private dataset turning public, screens it once and reads do not.
 privacy_finding.masking: how a finding was resolved by privacy_mask (column -> method).
+ix_activity_user_time: a user's own activity (data export, anonymising a deleted account).
 """
 
 from alembic import op
@@ -37,9 +38,11 @@ def upgrade() -> None:
     op.create_index("ix_privacy_screen_package_id", "privacy_screen", ["package_id"])
     with op.batch_alter_table("privacy_finding") as batch:
         batch.add_column(sa.Column("masking", sa.JSON(), nullable=True))
+    op.create_index("ix_activity_user_time", "activity", ["user_id", "timestamp"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_activity_user_time", table_name="activity")
     with op.batch_alter_table("privacy_finding") as batch:
         batch.drop_column("masking")
     op.drop_index("ix_privacy_screen_package_id", table_name="privacy_screen")

@@ -70,7 +70,58 @@ class PrivacyStatusSchema(ResultSchema):
     columns = mf.List(mf.Nested(ColumnHitsSchema), required=True)
 
 
+class ExportProfileSchema(ResultSchema):
+    id = Str()
+    name = Str()
+    fullname = NullStr()
+    email = NullStr()
+    about = NullStr()
+    sysadmin = mf.Boolean(required=True)
+    state = Str()
+    created = Timestamp(required=True)
+
+
+class ExportOrganizationSchema(ResultSchema):
+    name = Str()
+    role = Str()
+
+
+class ExportTokenSchema(ResultSchema):
+    id = Str()
+    name = Str()
+    created = Timestamp(required=True)
+    last_access = Timestamp(allow_none=True)
+
+
+class ExportRequestSchema(ResultSchema):
+    id = Str()
+    title = Str()
+    description = Str()
+    state = Str()
+    created = Timestamp(required=True)
+
+
+class ExportActivitySchema(ResultSchema):
+    id = Str()
+    timestamp = Timestamp(required=True)
+    activity_type = Str()
+    object_id = Str()
+
+
+class UserDataExportSchema(ResultSchema):
+    """user_data_export: what the portal holds about the caller (no token secrets)."""
+
+    profile = mf.Nested(ExportProfileSchema, required=True)
+    organizations = mf.List(mf.Nested(ExportOrganizationSchema), required=True)
+    datasets = mf.List(Str(), required=True, metadata={"description": "Ids they created."})
+    api_tokens = mf.List(mf.Nested(ExportTokenSchema), required=True)
+    data_requests = mf.List(mf.Nested(ExportRequestSchema), required=True)
+    supported_requests = mf.List(Str(), required=True)
+    activity = mf.List(mf.Nested(ExportActivitySchema), required=True)
+
+
 RESULTS: dict[str, Any] = {
+    "user_data_export": UserDataExportSchema,
     "privacy_finding_list": PrivacyFindingListSchema,
     "privacy_finding_show": PrivacyFindingSchema,
     "privacy_finding_override": PrivacyFindingSchema,

@@ -26,6 +26,7 @@ from portal.datastore.reading import LOAD, Malformed, Table, is_tabular
 from portal.files.limits import LimitExceeded
 from portal.jobs.queue import task
 from portal.net.errors import FetchError
+from portal.privacy.detectors import BY_NAME
 from portal.privacy.models import (
     OPEN,
     OVERRIDDEN,
@@ -281,6 +282,23 @@ def privacy_status(context: Context, resource: Resource, dataset: Dataset) -> di
         "withheld": finding.state in WITHHELD and not editor,
         "columns": summary(finding, samples=editor),
     }
+
+
+def withheld_reason(privacy: dict[str, Any]) -> dict[str, Any]:
+    """Why a file is withheld, for the preview and the pages: its state, the detectors that
+    hit (no samples), and a sentence in each language."""
+    state = privacy.get("state")
+    detectors = sorted({f["detector"] for c in privacy.get("columns", [])
+                        for f in c["findings"] if f.get("severity") == "block"})  # fmt: skip
+    if state == PENDING:
+        zh = "此文件正在进行个人信息筛查，筛查完成前暂不公开。"
+        en = "The file is being screened for personal information and is not published yet."
+    else:
+        labels = "、".join(BY_NAME[d].label for d in detectors) or "个人信息"
+        zh = f"此文件疑似包含个人信息（{labels}），在所属部门处理之前暂不公开。"
+        en = ("The file appears to contain personal information and is withheld until its "
+              "department has reviewed it (masked, replaced or approved).")  # fmt: skip
+    return {"state": state, "detectors": detectors, "message_zh": zh, "message_en": en}
 
 
 def summary(finding: PrivacyFinding, samples: bool) -> list[dict[str, Any]]:

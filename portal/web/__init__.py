@@ -37,6 +37,7 @@ PAGE_MODULES = (
     "portal.web.accounts",
     "portal.web.datarequests",
     "portal.web.stats",
+    "portal.web.privacy",
 )
 
 
