@@ -109,3 +109,15 @@ def test_an_upsert_that_adds_a_phone_number_withholds_a_clean_table(api, cast):
     api.ok("datastore_upsert", cast.editor, resource_id=rid, method="upsert",
            records=[{"编号": "2", "备注": "市民来电，联系电话13912345678，反映站牌损坏"}])
     assert api.post("datastore_search", resource_id=rid).status_code == 403
+
+
+def test_a_datastore_finding_survives_the_screening_of_its_placeholder_link(api, cast, linked):
+    """With links fetched, the resource datastore_create makes (a CSV pointing at its own dump)
+    is queued for screening too: that job must not resolve the records' finding."""
+    dataset = new_dataset(api, cast.editor)
+    records = [{"姓名": "居民", "身份证号": resident} for resident in linked[:3]]
+    created = api.ok("datastore_create", cast.editor, records=records, force=True,
+                     resource={"package_id": dataset["id"], "name": "居民", "format": "CSV"})
+    rid = created["resource_id"]
+    assert api.post("datastore_search", resource_id=rid).status_code == 403
+    assert api.ok("privacy_finding_show", cast.editor, id=rid)["state"] == "open"

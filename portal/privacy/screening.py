@@ -156,7 +156,8 @@ def screen_resource(resource_id: str, source: str | None) -> str:
             return "gone"
         if scanned_source(resource) != source:
             return "superseded"
-        pending = any(f.state == PENDING for f in current_findings(session, resource_id))
+        pending = any(f.state == PENDING and f.storage_key == source
+                      for f in current_findings(session, resource_id))  # fmt: skip
         facts = {"storage_key": resource.storage_key, "url": resource.url,
                  "format": (resource.format or "").strip().upper()}  # fmt: skip
     report = _scan_source(app, facts) if pending else None
@@ -164,7 +165,19 @@ def screen_resource(resource_id: str, source: str | None) -> str:
         resource = session.get(Resource, resource_id)
         if resource is None or scanned_source(resource) != source:
             return "superseded"
+        if not pending:  # not screened (no longer tabular, a private link): nothing to scan
+            return resolve_stale(session, resource)
         return record_report(session, resource, report)
+
+
+def resolve_stale(session: Session, resource: Resource) -> str:
+    """Resolve the findings of files the resource no longer has; a finding of its current
+    source (its DataStore records, say) stays."""
+    now, current = utcnow(), scanned_source(resource)
+    for finding in current_findings(session, resource.id):
+        if finding.storage_key != current:
+            finding.state, finding.resolved, finding.modified = RESOLVED, now, now
+    return "clean"
 
 
 def _scan_source(app: Flask, facts: dict[str, Any]) -> dict[str, Any] | None:
@@ -229,14 +242,16 @@ def withheld_resources(session: Session, dataset_ids: Any) -> list[dict[str, Any
 
 def record_report(session: Session, resource: Resource, report: dict[str, Any] | None) -> str:
     """The scan of the resource's current file: earlier findings are resolved (their file is
-    gone); the pending row of this file turns open on a hit, and goes on a clean scan."""
-    now = utcnow()
+    gone; a finding of the DataStore records sent for this source stays, the scan did not
+    read them); the pending row of this file turns open on a hit, and goes on a clean scan."""
+    now, current = utcnow(), scanned_source(resource)
     pending = None
     for finding in current_findings(session, resource.id):
-        if pending is None and finding.state == PENDING:
-            if finding.storage_key == scanned_source(resource):
-                pending = finding
-                continue
+        if pending is None and finding.state == PENDING and finding.storage_key == current:
+            pending = finding
+            continue
+        if finding.storage_key == current and finding.report.get("source") == "datastore":
+            continue
         finding.state, finding.resolved, finding.modified = RESOLVED, now, now
     if not report or not report["blocked"]:
         if pending is not None:
