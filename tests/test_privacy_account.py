@@ -55,18 +55,17 @@ def test_deleting_ones_own_account_needs_the_password(api, cast, editor):
 
 def test_a_deleted_account_is_erased_and_its_activity_anonymised(app, api, cast, editor):
     api.ok("user_delete", cast.editor, id="transport-editor", password=PASSWORD)
-    session = app.extensions["portal.db"].session()
-    session.expire_all()
-    user = session.get(User, cast.editor.user.id)
-    assert user.state == "deleted" and user.name.startswith("deleted-")
-    assert user.email is None and user.fullname is None and user.password_hash is None
     assert api.post("user_show", cast.editor).status_code == 403  # the token is gone
-    mine = select(func.count()).select_from(Activity).where(Activity.user_id == user.id)
-    assert session.scalar(mine) == 0
-    kept = select(func.count()).select_from(Activity).where(Activity.object_id == editor["id"])
-    assert session.scalar(kept) >= 1
-    dataset = session.get(Dataset, editor["id"])
-    assert dataset.state == "active" and dataset.owner_org == cast.transport.id
+    with app.extensions["portal.db"].factory() as session:
+        user = session.get(User, cast.editor.user.id)
+        assert user.state == "deleted" and user.name.startswith("deleted-")
+        assert user.email is None and user.fullname is None and user.password_hash is None
+        mine = select(func.count()).select_from(Activity).where(Activity.user_id == user.id)
+        assert session.scalar(mine) == 0
+        by_id = Activity.object_id == editor["id"]
+        assert session.scalar(select(func.count()).select_from(Activity).where(by_id)) >= 1
+        dataset = session.get(Dataset, editor["id"])
+        assert dataset.state == "active" and dataset.owner_org == cast.transport.id
     requests = api.ok("datarequest_list")
     assert [r["title"] for r in requests["results"]] == ["公交站点客流"]
 
@@ -102,6 +101,5 @@ def test_the_account_data_page_downloads_the_export_and_deletes_the_account(
     done = client.post("/user/delete", data={"password": PASSWORD, "csrf_token": token})
     assert done.status_code == 302
     assert client.get("/user/account-data").status_code in (302, 401)
-    session = app.extensions["portal.db"].session()
-    session.expire_all()
-    assert session.get(User, cast.editor.user.id).state == "deleted"
+    with app.extensions["portal.db"].factory() as session:
+        assert session.get(User, cast.editor.user.id).state == "deleted"

@@ -67,9 +67,9 @@ def test_no_token_or_email_in_logs_or_activity(app, client, api, cast, inbox, js
     assert token not in logged and token[:12] not in logged
     assert EMAIL not in logged and "zhangsan@" not in logged
 
-    session = app.extensions["portal.db"].session()
-    session.expire_all()
-    activity = json.dumps([a.data for a in session.scalars(select(Activity))], ensure_ascii=False)
+    with app.extensions["portal.db"].factory() as session:
+        rows = [a.data for a in session.scalars(select(Activity))]
+    activity = json.dumps(rows, ensure_ascii=False)
     assert token not in activity and EMAIL not in activity
     assert "市民热线" in activity  # the activity was read, and the dataset is in it
 

@@ -10,6 +10,7 @@ import re
 
 import openpyxl
 from datastore_support import new_dataset, settings  # noqa: F401
+from sqlalchemy import select
 from test_privacy_screening import blocked_upload, download, person_rows, upload
 
 from portal.privacy.models import PrivacyFinding
@@ -46,8 +47,8 @@ def test_masking_publishes_a_new_gb18030_file_with_ids_kept_partly_and_phones_ha
 
 def test_the_old_file_is_kept_unpublished_under_its_own_key(app, api, cast):
     _ids, resource = blocked_upload(api, cast)
-    session = app.extensions["portal.db"].session()
-    old_key = session.query(PrivacyFinding).one().storage_key
+    with app.extensions["portal.db"].factory() as session:
+        old_key = session.scalars(select(PrivacyFinding.storage_key)).one()
     finding = api.ok("privacy_mask", cast.editor, id=resource["id"], columns=MASK_BOTH)
     assert finding["masking"]["storage_key"] != old_key
     assert b"".join(app.extensions["portal.storage"].open(old_key))  # still stored
