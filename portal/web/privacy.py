@@ -20,7 +20,6 @@ from portal.request_context import action_context
 from portal.web import forms
 from portal.web.blueprint import bp, flash_error
 
-
 DETECTOR_LABELS = {
     "resident_id": _l("Resident ID number"),
     "mobile": _l("Mobile phone number"),
