@@ -42,6 +42,7 @@ from portal.catalog.queries import find_organization
 from portal.database import utcnow
 from portal.errors import NotFound, ValidationError
 from portal.fields import REQUIRED, LenientSchema, Name, StrictSchema, Text
+from portal.privacy.screening import withheld_resources
 
 SECRET_CONFIG = ("api_key",)
 # Config keys every source type reads, with their checks.
@@ -585,4 +586,11 @@ def harvest_job_report(context: Context, data_dict: dict[str, Any]) -> dict[str,
         ],
         "limit": args["limit"],
         "offset": args["offset"],
+        # Harvested resources held back for personal information (portal.privacy).
+        "privacy_withheld": withheld_resources(
+            context.session,
+            select(HarvestRecord.dataset_id).where(
+                HarvestRecord.source_id == job.source_id, HarvestRecord.last_seen_job_id == job.id
+            ),
+        ),
     }

@@ -78,6 +78,14 @@ class HarvestStageCountsSchema(ResultSchema):
     withdraw = fields.Integer(required=True)
 
 
+class HarvestWithheldSchema(ResultSchema):
+    state = Str(metadata={"description": "open (personal information found) or pending"})
+    resource_id = Str()
+    resource_name = NullStr()
+    package_id = Str()
+    package_name = Str()
+
+
 class HarvestJobReportSchema(ResultSchema):
     job = fields.Nested(HarvestJobSchema, required=True)
     stats = fields.Nested(HarvestStatsSchema, required=True)
@@ -86,6 +94,11 @@ class HarvestJobReportSchema(ResultSchema):
     errors = fields.List(fields.Nested(HarvestErrorSchema), required=True)
     limit = fields.Integer(required=True)
     offset = fields.Integer(required=True)
+    privacy_withheld = fields.List(
+        fields.Nested(HarvestWithheldSchema),
+        required=True,
+        metadata={"description": "Harvested resources withheld for personal information."},
+    )
 
 
 RESULTS: dict[str, Any] = {

@@ -25,6 +25,7 @@ ACTION_MODULES = (
     "portal.datastore.actions",
     "portal.feedback.actions",
     "portal.feedback.follows",
+    "portal.privacy.account",
     "portal.privacy.actions",
     "portal.quality.actions",
     "portal.requests.actions",
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     from portal.feeds.views import bp as feeds_bp
     from portal.health import bp as health_bp
     from portal.jobs.queue import JobQueue, load_tasks
+    from portal.privacy import screening as privacy_screening
     from portal.search import index as search_index
     from portal.storage import open_storage
     from portal.web import init_app as init_web
@@ -106,6 +108,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         search_index.record_change,
         datastore_hooks.record_change,  # loads tabular files, drops tables of removed ones
         follow_notify.record_change,  # mails the followers of a new version
+        privacy_screening.record_change,  # screens new or changed tabular sources
     ]
     login.init_app(app)
     load_actions()

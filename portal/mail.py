@@ -8,6 +8,7 @@ registration sends nothing, and a slow mail server never holds a database write 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import smtplib
 import ssl
@@ -65,6 +66,11 @@ def send(settings: Settings, to: str, subject: str, body: str) -> None:
         client.send_message(message)
 
 
+def address_digest(address: str) -> str:
+    """A short digest that tells two failing recipients apart without naming them."""
+    return hashlib.sha256(address.strip().lower().encode()).hexdigest()[:12]
+
+
 def send_after_commit(context: Context, to: str, subject: str, body: str) -> None:
     """Queue a message to go out once the context's transaction commits. A failure is logged,
     not raised: the write it belongs to has already succeeded, and the visitor can ask again."""
@@ -74,6 +80,7 @@ def send_after_commit(context: Context, to: str, subject: str, body: str) -> Non
         try:
             send(settings, to, subject, body)
         except (OSError, smtplib.SMTPException, MailNotConfigured):
-            log.exception("could not send mail %r to %s", subject, to)
+            # Never the address itself: logs are kept longer and read by more people.
+            log.exception("could not send mail %r (recipient %s)", subject, address_digest(to))
 
     context.after_commit.append(deliver)

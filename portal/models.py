@@ -29,7 +29,7 @@ from portal.catalog.models import (
 from portal.database import Base
 from portal.datastore.models import DatastoreStatus
 from portal.feedback.models import Feedback, FeedbackReply, FeedbackReport, Follow
-from portal.privacy.models import PrivacyFinding
+from portal.privacy.models import PrivacyFinding, PrivacyScreen
 from portal.requests.models import DataRequest, DataRequestReport, DataRequestSupport
 from portal.reuses.models import Reuse, ReuseDataset, ReuseReport
 from portal.search.models import SearchOutbox
@@ -66,6 +66,7 @@ __all__ = [
     "PackageMember",
     "Organization",
     "PrivacyFinding",
+    "PrivacyScreen",
     "Resource",
     "Reuse",
     "ReuseDataset",

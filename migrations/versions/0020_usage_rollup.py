@@ -1,7 +1,7 @@
 """usage rolled up per day and department or theme
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-04 03:25:00.000000
 
 Page views and downloads of public datasets per day and department / theme, kept up to date
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = "0020"
-down_revision = "0018"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 

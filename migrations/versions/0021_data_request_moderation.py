@@ -1,7 +1,7 @@
 """data request moderation: hidden requests, reports, and the per-user daily limit's index
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0020
 Create Date: 2026-12-04 04:00:00.000000
 
 A sysadmin hides a spam or abusive data request (data_request.hidden); readers report one
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = "0021"
-down_revision = "0018"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

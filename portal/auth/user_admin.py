@@ -16,7 +16,7 @@ from portal.auth.passwords import check_password, hash_password
 from portal.auth.permissions import forget_roles, require, require_login, require_sysadmin
 from portal.catalog.models import Member
 from portal.catalog.queries import find_user
-from portal.errors import ValidationError
+from portal.errors import NotFound, ValidationError
 from portal.fields import REQUIRED, Email, LenientSchema, Name, StrictSchema, Text
 
 ORDER_BY = {
@@ -78,6 +78,10 @@ class UserUpdateSchema(StrictSchema):
 
 class UserDeleteSchema(LenientSchema):
     id = fields.String(required=True, error_messages=REQUIRED)
+    password = fields.String(
+        load_default=None,
+        metadata={"description": "Deleting your own account: your password, to confirm."},
+    )
 
 
 @action(side_effect_free=True, schema=UserListSchema)
@@ -124,8 +128,17 @@ def user_update(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
 @action(schema=UserDeleteSchema)
 def user_delete(context: Context, data_dict: dict[str, Any]) -> None:
     """Delete a user (sysadmins): the account can no longer log in or use its tokens, and
-    leaves its departments; its datasets stay."""
+    leaves its departments; its datasets stay. A user may delete their own account with
+    their password: its personal data is then erased (portal.privacy.account)."""
     args = validate(UserDeleteSchema(), data_dict)
+    if not context.is_sysadmin and context.user_id:
+        try:
+            user = find_user(context, args["id"])
+        except NotFound:  # as for anyone who may not delete users: not authorized
+            user = None
+        if user is not None and user.id == context.user_id:
+            _delete_self(context, user, args.get("password") or "")
+            return None
     require_sysadmin(context, "delete users")
     user = find_user(context, args["id"])
     user.state = "deleted"
@@ -134,6 +147,14 @@ def user_delete(context: Context, data_dict: dict[str, Any]) -> None:
     context.session.flush()
     forget_roles(context)
     return None
+
+
+def _delete_self(context: Context, user: User, password: str) -> None:
+    from portal.privacy.account import erase_account  # the privacy domain reads auth models
+
+    if not check_password(user.password_hash, password):
+        raise ValidationError({"password": ["Password is incorrect"]})
+    erase_account(context, user)
 
 
 def _check_name(context: Context, name: str | None, user: User) -> None:

@@ -242,7 +242,11 @@ class Activity(Base):
     """Who changed what, with the object as it was after the change."""
 
     __tablename__ = "activity"
-    __table_args__ = (Index("ix_activity_object_time", "object_id", "timestamp"),)
+    __table_args__ = (
+        Index("ix_activity_object_time", "object_id", "timestamp"),
+        # A user's own activity: their data export and the anonymising of a deleted account.
+        Index("ix_activity_user_time", "user_id", "timestamp"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     timestamp: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -346,7 +346,9 @@ RESULTS: dict[str, Any] = {
     "resource_preview_show": {
         "type": "object",
         "description": "The preview: status (ready, pending), kind (table, json, image, none), "
-        "header, rows, text, encoding, truncated, reason (why there is none), detail.",
+        "header, rows, text, encoding, truncated, reason (why there is none), detail; "
+        "with reason withheld, privacy: state (pending: being screened; open: personal "
+        "information found), detectors, message_zh, message_en.",
     },
     "resource_show": ResourceSchema,
     "resource_update": ResourceSchema,

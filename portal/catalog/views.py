@@ -14,12 +14,14 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from flask import Blueprint, Response, abort, redirect, request
+from markupsafe import escape
 
 from portal.access.guard import allowed
 from portal.actions import call
 from portal.catalog.models import Resource
 from portal.errors import NotAuthorized, NotFound
 from portal.files.preview import decode_text
+from portal.privacy.screening import withheld_reason
 from portal.request_context import action_context
 from portal.stats.counting import count_download
 
@@ -52,7 +54,7 @@ def download(dataset_id: str, resource_id: str, filename: str) -> Response:
     ):
         abort(404)
     if shown.get("privacy", {}).get("withheld"):
-        return withheld_page()
+        return withheld_page(shown["privacy"])
     if not allowed(shown):
         return conditional_page(dataset_id)
     restricted = _restricted(shown, resource)
@@ -97,15 +99,14 @@ def _restricted(shown: dict[str, Any], resource: Resource) -> bool:
     return bool(dataset.private) or dataset.state != "active"
 
 
-def withheld_page() -> Response:
+def withheld_page(privacy: dict[str, Any]) -> Response:
     """A file held back by the privacy screening (portal.privacy.screening): said in words,
-    in both languages, rather than a bare 403."""
+    in both languages (why: being screened, or personal information found), not a bare 403."""
+    reason = withheld_reason(privacy)
     body = (
         "<!doctype html><meta charset=utf-8><title>403</title>"
         "<h1>此文件暂不公开 / This file is withheld</h1>"
-        "<p>此文件疑似包含个人信息（如身份证号、手机号），在所属部门处理之前不提供下载。</p>"
-        "<p>The file appears to contain personal information (such as resident ID or mobile "
-        "numbers) and cannot be downloaded until its department has dealt with it.</p>"
+        f"<p>{escape(reason['message_zh'])}</p><p>{escape(reason['message_en'])}</p>"
     )
     return Response(body, status=403, content_type="text/html; charset=utf-8")
 

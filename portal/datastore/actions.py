@@ -47,6 +47,7 @@ from portal.datastore.types import (
 )
 from portal.errors import NotFound, ValidationError
 from portal.fields import REQUIRED, LenientSchema
+from portal.privacy.screening import screen_records
 
 MAX_RECORDS = 100_000
 
@@ -270,6 +271,7 @@ def datastore_create(context: Context, data_dict: dict[str, Any]) -> dict[str, A
     except (IntegrityError, DBAPIError) as exc:
         raise _write_error(exc) from None
     _record_status(context, resource, status)
+    screen_records(context, rid, records)  # personal information withholds the table
     return {"resource_id": rid, "fields": _fields_out(info), "primary_key": info.primary_key,
             "indexes": indexes, "method": "insert"}  # fmt: skip
 
@@ -341,6 +343,7 @@ def datastore_upsert(context: Context, data_dict: dict[str, Any]) -> dict[str, A
                     _upsert_one(conn, info, record, position, method, db.dialect)
     except (IntegrityError, DBAPIError) as exc:
         raise _write_error(exc) from None
+    screen_records(context, rid, args["records"])  # personal information withholds the table
     return {"resource_id": rid, "method": method, "records": args["records"]}
 
 

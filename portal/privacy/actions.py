@@ -1,4 +1,4 @@
-"""Privacy finding actions: privacy_finding_list, _show and _override.
+"""Privacy finding actions: privacy_finding_list, _show, _override and privacy_mask.
 
 Findings are the department's business: its editors (and sysadmins) list and read them, with
 masked samples; only its admins (and sysadmins) override one, with a written reason, which
@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from portal.actions import Context, action, validate
 from portal.auth.permissions import (
+    can_edit_dataset,
     editable_org_ids,
     has_role,
     require,
@@ -21,11 +22,18 @@ from portal.auth.permissions import (
 )
 from portal.catalog.dictize import iso
 from portal.catalog.models import Dataset, Resource
+from portal.catalog.saving import saved
 from portal.database import utcnow
 from portal.errors import NotFound, ValidationError
-from portal.privacy.models import OPEN, OVERRIDDEN, PENDING, PrivacyFinding
-from portal.privacy.schemas import ListSchema, OverrideSchema, ResourceIdSchema
-from portal.privacy.screening import current_findings, record_activity, summary
+from portal.privacy.masking import MASKABLE, store_masked
+from portal.privacy.models import OPEN, OVERRIDDEN, PENDING, RESOLVED, PrivacyFinding
+from portal.privacy.schemas import ListSchema, MaskSchema, OverrideSchema, ResourceIdSchema
+from portal.privacy.screening import (
+    current_findings,
+    queue_screening,
+    record_activity,
+    summary,
+)
 
 
 def finding_dict(finding: PrivacyFinding, resource: Resource, dataset: Dataset) -> dict[str, Any]:
@@ -42,6 +50,7 @@ def finding_dict(finding: PrivacyFinding, resource: Resource, dataset: Dataset) 
         "complete": bool(report.get("complete", False)),
         "columns": summary(finding, samples=True),
         "overridden_by": finding.overridden_by,
+        "masking": finding.masking,
         "override_reason": finding.override_reason,
         "created": iso(finding.created),
         "modified": iso(finding.modified),
@@ -118,4 +127,31 @@ def privacy_finding_override(context: Context, data_dict: dict[str, Any]) -> dic
         finding.overridden_by, finding.override_reason = context.user_id, args["reason"].strip()
         context.session.flush()
         record_activity(context.session, context.user_id, finding, "overrode block")
+    return finding_dict(finding, resource, dataset)
+
+
+@action(schema=MaskSchema)
+def privacy_mask(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
+    """Mask columns of a withheld file (department editors and admins): a new version of
+    the file is stored (the old one is kept, unpublished) and screened again, and published
+    once clean; the finding is resolved with the methods recorded."""
+    require_login(context)
+    args = validate(MaskSchema(), data_dict)
+    finding, resource, dataset = _current(context, args["id"], "editor")
+    require(can_edit_dataset(context, dataset), "Not authorized to edit this resource.")
+    if finding.state == PENDING:
+        raise ValidationError({"id": ["The file is still being screened: try again shortly."]})
+    if resource.url_type != "upload" or not resource.storage_key:
+        raise ValidationError({"id": ["Only an uploaded file can be masked: replace the link."]})
+    fmt = (resource.format or "").strip().upper()
+    if fmt not in MASKABLE:
+        raise ValidationError({"id": [f"A {fmt or 'file'} cannot be masked: replace the file."]})
+    store_masked(context, resource, fmt, args["columns"])
+    finding.state, finding.resolved, finding.modified = RESOLVED, utcnow(), utcnow()
+    finding.masking = {"columns": args["columns"], "by": context.user_id,
+                       "storage_key": resource.storage_key}  # fmt: skip
+    context.session.flush()
+    record_activity(context.session, context.user_id, finding, "masked columns")
+    queue_screening(context, resource)
+    saved(context, dataset, "changed package")
     return finding_dict(finding, resource, dataset)

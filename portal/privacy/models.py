@@ -44,3 +44,22 @@ class PrivacyFinding(Base):
     created: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     modified: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     resolved: Mapped[datetime | None] = mapped_column(DateTime)
+    # privacy_mask's resolution: {"columns": {header: keep|hash|drop}, "by": user id,
+    # "storage_key": the masked file}; None for a finding resolved by a new file.
+    masking: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+
+
+class PrivacyScreen(Base):
+    """The source of a resource last queued for screening (a digest of its file key, hash,
+    link and format, or of DataStore records): a write that leaves it unchanged screens
+    nothing, a dataset turning public screens the resources it has not screened yet."""
+
+    __tablename__ = "privacy_screen"
+    __table_args__ = (Index("ix_privacy_screen_package_id", "package_id"),)
+
+    resource_id: Mapped[str] = mapped_column(
+        ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True
+    )
+    package_id: Mapped[str] = mapped_column(ForeignKey("dataset.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(64))
+    modified: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -34,12 +34,18 @@ class PrivacyFindingSchema(ResultSchema):
     package_id = Str()
     package_name = Str()
     owner_org = NullStr()
-    state = Str(metadata={"description": "pending, open (file withheld) or overridden"})
+    state = Str(metadata={"description": "pending, open (file withheld), overridden or "
+                          "resolved (masked)"})
     rows_scanned = mf.Integer(required=True)
     complete = mf.Boolean(required=True, metadata={"description": "Whether every row was read."})
     columns = mf.List(mf.Nested(ColumnHitsSchema), required=True)
     overridden_by = NullStr()
     override_reason = NullStr()
+    masking = mf.Dict(
+        allow_none=True,
+        metadata={"description": "How privacy_mask resolved it: columns (header -> keep, "
+                  "hash or drop), by (user id), storage_key (the masked file)."},
+    )
     created = Timestamp(required=True)
     modified = Timestamp(required=True)
 
@@ -64,8 +70,60 @@ class PrivacyStatusSchema(ResultSchema):
     columns = mf.List(mf.Nested(ColumnHitsSchema), required=True)
 
 
+class ExportProfileSchema(ResultSchema):
+    id = Str()
+    name = Str()
+    fullname = NullStr()
+    email = NullStr()
+    about = NullStr()
+    sysadmin = mf.Boolean(required=True)
+    state = Str()
+    created = Timestamp(required=True)
+
+
+class ExportOrganizationSchema(ResultSchema):
+    name = Str()
+    role = Str()
+
+
+class ExportTokenSchema(ResultSchema):
+    id = Str()
+    name = Str()
+    created = Timestamp(required=True)
+    last_access = Timestamp(allow_none=True)
+
+
+class ExportRequestSchema(ResultSchema):
+    id = Str()
+    title = Str()
+    description = Str()
+    state = Str()
+    created = Timestamp(required=True)
+
+
+class ExportActivitySchema(ResultSchema):
+    id = Str()
+    timestamp = Timestamp(required=True)
+    activity_type = Str()
+    object_id = Str()
+
+
+class UserDataExportSchema(ResultSchema):
+    """user_data_export: what the portal holds about the caller (no token secrets)."""
+
+    profile = mf.Nested(ExportProfileSchema, required=True)
+    organizations = mf.List(mf.Nested(ExportOrganizationSchema), required=True)
+    datasets = mf.List(Str(), required=True, metadata={"description": "Ids they created."})
+    api_tokens = mf.List(mf.Nested(ExportTokenSchema), required=True)
+    data_requests = mf.List(mf.Nested(ExportRequestSchema), required=True)
+    supported_requests = mf.List(Str(), required=True)
+    activity = mf.List(mf.Nested(ExportActivitySchema), required=True)
+
+
 RESULTS: dict[str, Any] = {
+    "user_data_export": UserDataExportSchema,
     "privacy_finding_list": PrivacyFindingListSchema,
     "privacy_finding_show": PrivacyFindingSchema,
     "privacy_finding_override": PrivacyFindingSchema,
+    "privacy_mask": PrivacyFindingSchema,
 }

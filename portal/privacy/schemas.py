@@ -36,3 +36,18 @@ class OverrideSchema(ResourceIdSchema):
 class ListSchema(LenientSchema):
     limit = fields.Integer(load_default=100, validate=v.Range(min=1, max=1000))
     offset = fields.Integer(load_default=0, validate=v.Range(min=0, max=10_000_000))
+
+
+class MaskSchema(ResourceIdSchema):
+    columns = fields.Dict(
+        keys=fields.String(validate=v.Length(min=1, max=500)),
+        values=fields.String(),
+        required=True,
+        error_messages=REQUIRED,
+        validate=v.Length(min=1, max=1000),
+        metadata={
+            "description": "Column header (or 0-based index) -> keep (first 6 and last 4 "
+            "kept), hash (keyed HMAC) or drop.",
+            "example": {"身份证号": "keep", "手机号码": "hash"},
+        },
+    )

@@ -41,6 +41,7 @@ PAGE_MODULES = (
     "portal.web.reuses",
     "portal.web.access",
     "portal.web.stats",
+    "portal.web.privacy",
 )
 
 

@@ -10,6 +10,7 @@ from portal.actions import Context, action, call, validate
 from portal.catalog.actions.datasets import IdSchema
 from portal.catalog.models import Resource
 from portal.catalog.previews import preview_for, preview_job
+from portal.privacy.screening import withheld_reason
 
 
 @action(side_effect_free=True, schema=IdSchema)
@@ -20,7 +21,7 @@ def resource_preview_show(context: Context, data_dict: dict[str, Any]) -> dict[s
     # Not found and not allowed exactly as for the resource itself.
     shown = call("resource_show", context, {"id": args["id"]})
     if shown.get("privacy", {}).get("withheld"):
-        return withheld()
+        return withheld(shown["privacy"])
     require_data(context, shown)  # a conditionally open dataset's (portal.access.guard)
     resource = context.session.get(Resource, args["id"])
     preview, stale = preview_for(context.app, resource)
@@ -31,6 +32,8 @@ def resource_preview_show(context: Context, data_dict: dict[str, Any]) -> dict[s
     return preview
 
 
-def withheld() -> dict[str, Any]:
-    """No preview of a file the privacy screening holds back from the caller."""
-    return {"status": "ready", "kind": "none", "reason": "withheld", "truncated": False}
+def withheld(privacy: dict[str, Any]) -> dict[str, Any]:
+    """No preview of a file the privacy screening holds back from the caller; why, in words
+    and by detector (portal.privacy.screening.withheld_reason)."""
+    return {"status": "ready", "kind": "none", "reason": "withheld", "truncated": False,
+            "privacy": withheld_reason(privacy)}  # fmt: skip
