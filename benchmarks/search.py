@@ -237,6 +237,12 @@ def step_reindex(args: argparse.Namespace, app: Any, rows: list[Row]) -> None:
             rate >= REINDEX_TARGET,
         )
     )
+    started = time.perf_counter()
+    index.reindex(app, workers=1)
+    serial = count / (time.perf_counter() - started)
+    print(f"  the same in one process (workers=1): {serial:,.0f} datasets/s; "
+          f"worker processes {rate / serial:.2f}x that")  # fmt: skip
+    rows.append(Row("reindex, one process (baseline)", f"{serial:,.0f} datasets/s", "", None))
     if (rate < REINDEX_TARGET or args.profile) and not args.no_profile:
         breakdown(app, args.profile_docs)
         profile(app, args.profile_docs)

@@ -239,11 +239,13 @@ def count_indexable(app: Flask) -> int:
         return session.scalar(select(func.count()).where(Dataset.state.in_(INDEXED_STATES))) or 0
 
 
-def reindex(app: Flask, progress: Callable[[int], None] | None = None) -> int:
+def reindex(
+    app: Flask, progress: Callable[[int], None] | None = None, workers: int | None = None
+) -> int:
     """Rebuild the whole index without taking search offline, then replay the changes that
-    were committed while it ran."""
+    were committed while it ran (`workers`: see iter_documents)."""
     started = utcnow()
-    count = engine(app).rebuild(iter_documents(app, progress=progress))
+    count = engine(app).rebuild(iter_documents(app, progress=progress, workers=workers))
     db = app.extensions["portal.db"]
     with db.factory() as session:
         changed = sorted(
