@@ -51,6 +51,8 @@ ALLOWED_HOSTS_SETTING = "PORTAL_DATASTORE_ALLOWED_HOSTS"
 # PostgreSQL refuses a longer lexeme in the full-text index (and nobody searches for one).
 MAX_TOKEN_BYTES = 2046
 BLOCK_ROWS = 4096
+# Distinct values per column remembered by the type inference (bounded memory).
+MAX_SEEN = 65_536
 
 
 def infer_fields(table: Table) -> list[dict[str, Any]]:
@@ -62,10 +64,11 @@ def infer_fields(table: Table) -> list[dict[str, Any]]:
             for i, value in enumerate(cells[: len(names)]):
                 kinds[i] = widen(kinds[i], value)
     else:
+        seen: list[set[str]] = [set() for _ in names]
         for _numbers, rows in _blocks(table):
             for i, column in enumerate(zip(*rows, strict=True)):
                 if kinds[i] != "text":
-                    kinds[i] = _widen_all(kinds[i], column)
+                    kinds[i] = _widen_all(kinds[i], column, seen[i])
     return [{"id": n, "type": k or "text"} for n, k in zip(names, kinds, strict=True)]
 
 
@@ -85,10 +88,15 @@ def _blocks(table: Table) -> Iterator[tuple[list[int], list[list[Any]]]]:
         yield numbers, rows
 
 
-def _widen_all(kind: str | None, column: tuple[str | None, ...]) -> str | None:
-    """widen() over a column of text cells (the join of types does not depend on order)."""
+def _widen_all(kind: str | None, column: tuple[str | None, ...], seen: set[str]) -> str | None:
+    """widen() over a column of text cells (the join of types does not depend on order),
+    skipping the values an earlier block already widened by (`seen`, updated): a wider type
+    still holds them. Dates and categories repeat down a column."""
     distinct = set(column)
     distinct.discard(None)  # a short row's padding
+    distinct -= seen
+    if len(seen) < MAX_SEEN:
+        seen |= distinct
     unusual: Iterable[Any] = distinct
     if kind == "int":
         unusual = filterfalse(_PLAIN_INT.match, distinct)
