@@ -312,6 +312,16 @@ class DatastoreDB:
                 total += 1
         return total
 
+    def settle(self, name: str) -> None:
+        """After a bulk load on PostgreSQL: VACUUM sets the visibility map, so a filtered
+        count (every datastore_search's total) is an index-only scan (4 ms instead of 100 on
+        a sixteenth of a million rows), and ANALYZE gives the planner the new table's
+        statistics. Outside any transaction, as VACUUM must be."""
+        if self.dialect != "postgresql":
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(f"VACUUM (ANALYZE) {quote(name)}")
+
     def dispose(self) -> None:
         self.engine.dispose()
 

@@ -198,6 +198,7 @@ def load_file(db: DatastoreDB, resource_id: str, path: str, fmt: str) -> int:
         _keep_descriptions(fields, old)
         primary_key = _keep_indexes(db, conn, resource_id, staging, fields, old)
         db.replace(conn, TableInfo(resource_id, fields, primary_key), staging)
+    db.settle(resource_id)
     return rows
 
 
