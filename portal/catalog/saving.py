@@ -15,7 +15,7 @@ from portal.catalog.models import Dataset
 from portal.catalog.queries import licenses
 from portal.database import utcnow
 from portal.quality.score import score_dataset
-from portal.stats.popularity import add_figures
+from portal.stats.popularity import ZERO, add_figures
 
 
 def show_dict(context: Context, dataset: Dataset) -> dict[str, Any]:
@@ -32,7 +32,9 @@ def saved(context: Context, dataset: Dataset, activity_type: str) -> dict[str, A
     emit_change(context, dataset.id)
     _check_links_after_commit(context, dataset)
     # What package_show returns, popularity figures included (a copy: the activity keeps the
-    # dataset without them, so visits never show as changes).
+    # dataset without them, so visits never show as changes). A new dataset has none yet.
+    if activity_type == "new package":
+        return {**result, **ZERO}
     return add_figures(context.session, [dict(result)])[0]
 
 
