@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 
+from portal.stats.counting import today
 from tests.test_stats import add_counts, linked
 from tests.test_web_pages import text
 
@@ -91,11 +92,26 @@ def test_a_charts_csv_computes_only_its_own_figures(client, app, cast, monkeypat
     real = stats.call
     monkeypatch.setattr(stats, "call", recording)
     expected = {"usage": ["stats_usage"], "search-terms": ["stats_search_terms"],
-                "growth": ["stats_growth"], "formats": ["stats_catalog"]}  # fmt: skip
+                "growth": ["stats_growth"], "formats": ["stats_catalog"],
+                "api-calls": ["stats_api_calls"]}  # fmt: skip
     for chart, actions in expected.items():
         called.clear()
         assert client.get(f"/stats/{chart}.csv").status_code == 200
         assert called == actions, chart
     called.clear()
     assert client.get("/stats").status_code == 200
-    assert sorted(called) == ["stats_catalog", "stats_growth", "stats_search_terms", "stats_usage"]
+    assert sorted(called) == ["stats_api_calls", "stats_catalog", "stats_growth",
+                              "stats_search_terms", "stats_usage"]  # fmt: skip
+
+
+def test_the_api_calls_chart_counts_this_months_calls(client, api, app, cast):
+    from portal.apps import usage as api_usage
+
+    for _ in range(3):
+        api.ok("package_search", cast.anonymous)
+    api_usage.flush(app)
+    rows = list(csv.reader(io.StringIO(client.get("/stats/api-calls.csv").get_data(as_text=True)
+                                       .lstrip("\ufeff"))))  # fmt: skip
+    assert rows[0] == ["月份", "API 调用"]
+    assert rows[-1] == [today().strftime("%Y-%m"), "3"]
+    assert "每月 API 调用次数" in text(client.get("/stats"))

@@ -61,6 +61,10 @@ def _usage(figures: dict[str, Any]) -> list[list[Any]]:
     return [[m["month"], m["downloads"], m["views"], m["searches"]] for m in figures["usage"]]
 
 
+def _api_calls(figures: dict[str, Any]) -> list[list[Any]]:
+    return [[m["month"], m["calls"]] for m in figures["api"]]
+
+
 def _terms(figures: dict[str, Any]) -> list[list[Any]]:
     return [[t["term"], t["count"], t["results"]] for t in figures["terms"]]
 
@@ -74,6 +78,8 @@ CHARTS = (
           (_l("Month"), _l("New datasets"), _l("Datasets in all")), _growth, "growth"),
     Chart("usage", _l("Downloads, page views and searches per month"), "line",
           (_l("Month"), _l("Downloads"), _l("Page views"), _l("Searches")), _usage, "usage"),
+    Chart("api-calls", _l("Action API calls per month"), "line", (_l("Month"), _l("API calls")),
+          _api_calls, "api"),
     Chart("formats", _l("Datasets by file format"), "pie", (_l("Format"), COUNT),
           _facet("res_format")),
     Chart("opening", _l("Opening types"), "pie", (_l("Opening type"), COUNT),
@@ -93,6 +99,7 @@ SOURCES: dict[str, tuple[str, dict[str, Any]]] = {
     "growth": ("stats_growth", {"months": MONTHS}),
     "usage": ("stats_usage", {"months": MONTHS}),
     "terms": ("stats_search_terms", {"days": 30, "limit": TOP_TERMS}),
+    "api": ("stats_api_calls", {"months": MONTHS}),
 }
 
 
